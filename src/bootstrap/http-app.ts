@@ -1,0 +1,70 @@
+import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express, { NextFunction, Request, Response } from 'express';
+import { Logger } from 'nestjs-pino';
+import { AppModule, AppModuleOptions } from '../app.module';
+import { ApiExceptionFilter } from '../common/errors/api-exception.filter';
+import { dropProtoKeys } from '../common/json/json-merge';
+
+/** Builds the Nest application (API and worker host) without listening yet. */
+export async function createHerald(options: AppModuleOptions): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', true);
+  app.disable('x-powered-by');
+
+  // Every body is JSON whatever its Content-Type claims; `__proto__` keys are dropped while parsing.
+  app.use(express.json({ limit: options.config.inboundMaxBodyBytes, type: () => true, reviver: dropProtoKeys, strict: false }));
+  app.use(bodyParserErrors);
+
+  app.useGlobalFilters(new ApiExceptionFilter(options.config.retryAfterSeconds));
+  app.useGlobalPipes(
+    new ValidationPipe({
+      transform: true,
+      forbidUnknownValues: false,
+      exceptionFactory: (errors) => new BadRequestException(describeValidationErrors(errors)),
+    }),
+  );
+
+  const openApi = new DocumentBuilder()
+    .setTitle('Herald')
+    .setDescription(
+      'Automation orchestrator for RudderStack/Segment events. Authenticate with `Authorization: Bearer <API key>` ' +
+        '(Basic auth with the key as password also works). Errors are `{ message, type }`; 503 answers carry Retry-After.',
+    )
+    .setVersion(process.env.npm_package_version ?? '0.1.0')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'docs/openapi.json' });
+  return app;
+}
+
+/** body-parser's own errors (bad JSON, too large) in Herald's error shape. */
+function bodyParserErrors(err: { type?: string; status?: number; message?: string }, _req: Request, res: Response, next: NextFunction) {
+  if (!err) return next();
+  if (err.type === 'entity.too.large') {
+    return res.status(413).json({ message: 'request body is larger than the limit', type: 'invalid_request_error' });
+  }
+  if (err.type === 'entity.parse.failed') {
+    return res.status(400).json({ message: `body is not valid JSON: ${err.message}`, type: 'invalid_request_error' });
+  }
+  if (err.status && err.status >= 400 && err.status < 500) {
+    return res.status(err.status).json({ message: err.message ?? 'bad request', type: 'invalid_request_error' });
+  }
+  return next(err);
+}
+
+function describeValidationErrors(errors: ValidationError[], prefix = ''): string {
+  const messages: string[] = [];
+  for (const error of errors) {
+    const path = `${prefix}${error.property}`;
+    if (error.constraints) messages.push(...Object.values(error.constraints).map((m) => (m.startsWith(error.property) ? `${prefix}${m}` : `${path}: ${m}`)));
+    if (error.children?.length) messages.push(describeValidationErrors(error.children, `${path}.`));
+  }
+  return messages.join('; ');
+}

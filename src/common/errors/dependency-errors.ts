@@ -1,0 +1,37 @@
+import { QueryFailedError } from 'typeorm';
+
+const PG_UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
+  '57P01', '57P02', '57P03', // admin/crash shutdown, cannot connect now
+  '53300', // too many connections
+  '08000', '08001', '08003', '08004', '08006', // connection exceptions
+]);
+const PG_UNAVAILABLE_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error',
+  'Connection is not established',
+  'connect ECONNREFUSED',
+];
+
+/** True when an error means "Postgres cannot be reached now", as opposed to a bad query. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: string; message?: string; driverError?: unknown };
+  if (err instanceof QueryFailedError && e.driverError) return isDatabaseUnavailable(e.driverError);
+  if (e.code && PG_UNAVAILABLE_CODES.has(e.code)) return true;
+  const message = e.message ?? '';
+  return PG_UNAVAILABLE_MESSAGES.some((m) => message.includes(m));
+}
+
+/** Postgres codes that mean the input itself cannot be stored (e.g. \u0000 in jsonb). */
+export function isUnstorableInput(err: unknown): string | undefined {
+  const e = (err instanceof QueryFailedError ? (err as { driverError?: unknown }).driverError : err) as
+    | { code?: string; message?: string }
+    | undefined;
+  if (!e?.code) return undefined;
+  if (e.code === '22P05' || e.code === '22021') return 'contains a character Postgres cannot store (such as \\u0000)';
+  if (e.code === '54000' || e.code === '54001') return 'is too large or too deeply nested to store';
+  if (e.code === '22001') return 'has a value longer than allowed';
+  return undefined;
+}

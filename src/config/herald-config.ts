@@ -1,0 +1,194 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  getMetadataStorage,
+  validateSync,
+} from 'class-validator';
+import * as path from 'node:path';
+
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
+const toBool = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/**
+ * Every setting Herald reads from the environment. `.env.example` lists the same names;
+ * a test keeps the two in step.
+ */
+export class EnvironmentVariables {
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  HOST?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  HERALD_DATA_DIR?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
+  DATABASE_URL?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(500)
+  DATABASE_POOL_SIZE?: number;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  DATABASE_SSL?: boolean;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  HERALD_POSTGRES_PORT?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^[^\s:/]+:\d+$/, { message: 'TEMPORAL_ADDRESS must look like host:port' })
+  TEMPORAL_ADDRESS?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  TEMPORAL_NAMESPACE?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  TEMPORAL_TASK_QUEUE?: string;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  TEMPORAL_TLS?: boolean;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  TEMPORAL_TLS_CERT_PATH?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  TEMPORAL_TLS_KEY_PATH?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  TEMPORAL_TLS_CA_PATH?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  TEMPORAL_API_KEY?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^https?:\/\//, { message: 'TEMPORAL_UI_URL must be an http(s) URL' })
+  TEMPORAL_UI_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  HERALD_TEMPORAL_BIN?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  HERALD_TEMPORAL_PORT?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  HERALD_TEMPORAL_UI_PORT?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^hk_[A-Za-z0-9_-]{16,}$/, { message: 'HERALD_API_KEY must look like hk_ followed by at least 16 letters, digits, _ or -' })
+  HERALD_API_KEY?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024)
+  INBOUND_MAX_BODY_BYTES?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  RETRY_AFTER_SECONDS?: number;
+}
+
+export interface HeraldConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  logLevel: string;
+  inboundMaxBodyBytes: number;
+  retryAfterSeconds: number;
+  /** Initial API key for the default workspace, if given. */
+  initialApiKey?: string;
+  database: {
+    /** Undefined means: run the embedded Postgres under dataDir. */
+    url?: string;
+    poolSize: number;
+    ssl: boolean;
+    embeddedPort: number;
+  };
+  temporal: {
+    /** Undefined means: run the embedded Temporal dev server under dataDir. */
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    tls: boolean;
+    tlsCertPath?: string;
+    tlsKeyPath?: string;
+    tlsCaPath?: string;
+    apiKey?: string;
+    uiUrl?: string;
+    binPath?: string;
+    embeddedPort: number;
+    embeddedUiPort: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment; throws ConfigError listing every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
+  const known = Object.fromEntries(settingNames().map((k) => [k, env[k]]));
+  const vars = plainToInstance(EnvironmentVariables, known);
+  const errors = validateSync(vars, { skipMissingProperties: false });
+  if (errors.length) {
+    throw new ConfigError(
+      errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`),
+    );
+  }
+  const problems: string[] = [];
+  if (Boolean(vars.TEMPORAL_TLS_CERT_PATH) !== Boolean(vars.TEMPORAL_TLS_KEY_PATH)) {
+    problems.push('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(vars.HERALD_DATA_DIR ?? '.herald');
+  const embeddedPort = vars.HERALD_TEMPORAL_PORT ?? 7233;
+  const embeddedUiPort = vars.HERALD_TEMPORAL_UI_PORT ?? 8233;
+  return {
+    port: vars.PORT ?? 3000,
+    host: vars.HOST ?? '0.0.0.0',
+    dataDir,
+    logLevel: vars.LOG_LEVEL ?? 'info',
+    inboundMaxBodyBytes: vars.INBOUND_MAX_BODY_BYTES ?? 4 * 1024 * 1024,
+    retryAfterSeconds: vars.RETRY_AFTER_SECONDS ?? 5,
+    initialApiKey: vars.HERALD_API_KEY,
+    database: {
+      url: vars.DATABASE_URL,
+      poolSize: vars.DATABASE_POOL_SIZE ?? 20,
+      ssl: vars.DATABASE_SSL ?? false,
+      embeddedPort: vars.HERALD_POSTGRES_PORT ?? 5433,
+    },
+    temporal: {
+      address: vars.TEMPORAL_ADDRESS,
+      namespace: vars.TEMPORAL_NAMESPACE ?? 'default',
+      taskQueue: vars.TEMPORAL_TASK_QUEUE ?? 'herald',
+      tls: vars.TEMPORAL_TLS ?? Boolean(vars.TEMPORAL_TLS_CERT_PATH || vars.TEMPORAL_API_KEY),
+      tlsCertPath: vars.TEMPORAL_TLS_CERT_PATH,
+      tlsKeyPath: vars.TEMPORAL_TLS_KEY_PATH,
+      tlsCaPath: vars.TEMPORAL_TLS_CA_PATH,
+      apiKey: vars.TEMPORAL_API_KEY,
+      uiUrl: vars.TEMPORAL_UI_URL ?? (vars.TEMPORAL_ADDRESS ? undefined : `http://localhost:${embeddedUiPort}`),
+      binPath: vars.HERALD_TEMPORAL_BIN,
+      embeddedPort,
+      embeddedUiPort,
+    },
+  };
+}
+
+/** The names of every setting (from the validation metadata, so the list cannot drift). */
+export function settingNames(): string[] {
+  const metas = getMetadataStorage().getTargetValidationMetadatas(EnvironmentVariables, '', true, false);
+  return [...new Set(metas.map((m) => m.propertyName))];
+}
+
+/** Injection token for the HeraldConfig object. */
+export const HERALD_CONFIG = Symbol('HERALD_CONFIG');

@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { badRequest } from '../common/errors/api-error';
+import { mapWithConcurrency } from '../common/concurrency';
+import { TemporalClientService } from '../temporal/temporal-client.service';
+import type { IngestInput } from '../../workflows/shared/ingest-types';
+import { SA_EVENT, SA_RECIPIENT, SA_WORKSPACE } from '../../workflows/shared/search-attributes';
+import { ingestWorkflowId } from '../../workflows/shared/workflow-ids';
+import { EventLogService } from './event-log.service';
+import { NormalizedEvent, normalizeEvent, splitInboundBody } from './inbound-event';
+
+export const MAX_BATCH_EVENTS = 1000;
+const BATCH_CONCURRENCY = 8;
+
+export interface AcceptedEvent {
+  messageId: string;
+  duplicate?: true;
+}
+
+@Injectable()
+export class InboundService {
+  constructor(private readonly eventLog: EventLogService, private readonly temporal: TemporalClientService) {}
+
+  /**
+   * Validates every event first (a bad one rejects the request, nothing is stored), then makes
+   * each durable. Answers a single event with `{ messageId }`, a batch with `{ results }`.
+   */
+  async accept(workspaceId: string, body: unknown): Promise<AcceptedEvent | { results: AcceptedEvent[] }> {
+    const items = splitInboundBody(body);
+    if (items.length === 0) throw badRequest('batch must contain at least one event');
+    if (items.length > MAX_BATCH_EVENTS) throw badRequest(`batch must contain at most ${MAX_BATCH_EVENTS} events`);
+    const events = items.map(({ raw, path }) => normalizeEvent(raw, path));
+    const single = items.length === 1 && items[0].path === '';
+    if (single) return this.ingest(workspaceId, events[0]);
+    return { results: await mapWithConcurrency(events, BATCH_CONCURRENCY, (e) => this.ingest(workspaceId, e)) };
+  }
+
+  /**
+   * The ingest path: log the event as `received` (unique per workspace + messageId), start
+   * its workflow under an id derived from the same key ("already started" is success), then
+   * mark it `accepted`. Only an accepted row is a duplicate; a row left `received` by a
+   * failed attempt is started again by the retry. Exactly one caller flips a row to accepted,
+   * and only that caller answers without `duplicate`.
+   */
+  async ingest(workspaceId: string, event: NormalizedEvent): Promise<AcceptedEvent> {
+    let id = await this.eventLog.insertReceived(workspaceId, event);
+    if (!id) {
+      const existing = await this.eventLog.findByMessageId(workspaceId, event.messageId);
+      if (!existing) throw new Error(`inbound event ${event.messageId} vanished after a conflict`);
+      id = existing.id;
+      if (existing.state === 'accepted') return this.duplicate(id, event.messageId);
+    }
+    const input: IngestInput = {
+      workspaceId,
+      eventLogId: id,
+      messageId: event.messageId,
+      type: event.type,
+      eventId: event.eventId,
+      recipientId: event.recipientId,
+    };
+    await this.temporal.startIdempotent('ingestWorkflow', {
+      taskQueue: this.temporal.taskQueue,
+      workflowId: ingestWorkflowId(workspaceId, event.messageId),
+      args: [input],
+      // A closed ingest workflow must never run again for the same messageId.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [
+        { key: SA_WORKSPACE, value: workspaceId },
+        { key: SA_EVENT, value: event.eventId.slice(0, 1000) },
+        { key: SA_RECIPIENT, value: event.recipientId },
+      ],
+    });
+    if (await this.eventLog.markAccepted(id)) return { messageId: event.messageId };
+    return this.duplicate(id, event.messageId);
+  }
+
+  private async duplicate(id: string, messageId: string): Promise<AcceptedEvent> {
+    await this.eventLog.countDuplicate(id);
+    return { messageId, duplicate: true };
+  }
+}

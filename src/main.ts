@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { runHerald, HeraldMode } from './bootstrap/runtime';
+import { createRootLogger } from './common/logging';
+import { ConfigError, loadConfig } from './config/herald-config';
+import { withDatabase } from './bootstrap/cli-database';
+
+const USAGE = `Usage: herald <command>
+
+  start                        everything on one machine (embedded Postgres and Temporal unless configured)
+  api                          the HTTP API only (needs DATABASE_URL and TEMPORAL_ADDRESS)
+  worker                       the Temporal worker only (needs DATABASE_URL and TEMPORAL_ADDRESS)
+  migrate                      apply database migrations
+  workspaces create <id> [--name <name>]
+  keys create [--workspace <id>] [--name <name>]   prints a new API key once
+
+Settings come from the environment; see .env.example.`;
+
+export async function runCli(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { workspace: { type: 'string', default: 'default' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, sub, arg] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'start':
+    case 'api':
+    case 'worker':
+      return serve(command, config);
+    case 'migrate':
+      await withDatabase(config, async () => undefined);
+      console.log('migrations applied');
+      return;
+    case 'workspaces':
+      if (sub !== 'create' || !arg) throw new UsageError('usage: herald workspaces create <id> [--name <name>]');
+      await withDatabase(config, async (ws) => {
+        await ws.createWorkspace(arg, values.name ?? arg);
+        const key = await ws.createKey(arg, values.name ?? 'first key');
+        console.log(`workspace ${arg} created; API key (shown once): ${key.key}`);
+      });
+      return;
+    case 'keys':
+      if (sub !== 'create') throw new UsageError('usage: herald keys create [--workspace <id>] [--name <name>]');
+      await withDatabase(config, async (ws) => {
+        const key = await ws.createKey(values.workspace!, values.name ?? 'cli');
+        console.log(`API key for workspace ${values.workspace} (shown once): ${key.key}`);
+      });
+      return;
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+  }
+}
+
+async function serve(mode: HeraldMode, config: ReturnType<typeof loadConfig>): Promise<void> {
+  const logger = createRootLogger(config.logLevel);
+  const startedAt = Date.now();
+  const herald = await runHerald(mode, config, logger);
+  const lines = [`Herald (${mode}) is up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`];
+  if (herald.apiUrl) lines.push(`  API:         ${herald.apiUrl}`, `  OpenAPI:     ${herald.apiUrl}/docs`, `  Inbound:     ${herald.apiUrl}/inbound/rudderstack`);
+  lines.push(`  Temporal:    ${herald.temporalAddress}${herald.temporalUiUrl ? `   UI: ${herald.temporalUiUrl}` : ''}`);
+  if (!config.database.url) lines.push(`  Postgres:    embedded, data in ${config.dataDir}`);
+  if (herald.createdKey) {
+    lines.push('', `  API key for workspace "default" (shown once, store it now): ${herald.createdKey}`);
+  }
+  console.log(lines.join('\n'));
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      console.error(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`${signal}: stopping Herald…`);
+    herald
+      .stop()
+      .then(() => {
+        console.log('Herald stopped');
+        process.exit(0);
+      })
+      .catch((err) => {
+        console.error(err);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+class UsageError extends Error {}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).catch((err) => {
+    if (err instanceof ConfigError || err instanceof UsageError) console.error(err.message);
+    else console.error(err instanceof Error ? err.stack ?? err.message : err);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  });
+}

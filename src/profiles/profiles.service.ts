@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { applyPatch, JsonPatchError, Operation } from 'fast-json-patch';
+import { DataSource, EntityManager } from 'typeorm';
+import { badRequest, notFound } from '../common/errors/api-error';
+import { deepMerge, isPlainObject, JsonObject } from '../common/json/json-merge';
+import { Profile } from './profile.entity';
+
+@Injectable()
+export class ProfilesService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async get(workspaceId: string, userId: string): Promise<JsonObject | null> {
+    const row = await this.db.getRepository(Profile).findOneBy({ workspaceId, userId });
+    return row?.profile ?? null;
+  }
+
+  async getOrFail(workspaceId: string, userId: string): Promise<JsonObject> {
+    const profile = await this.get(workspaceId, userId);
+    if (!profile) throw notFound(`profile ${JSON.stringify(userId)} not found`);
+    return profile;
+  }
+
+  /** Deep-merges `patch` into the stored profile, creating it if needed. Idempotent for the same patch. */
+  merge(workspaceId: string, userId: string, patch: JsonObject): Promise<JsonObject> {
+    return this.mutate(workspaceId, userId, (current) => deepMerge(current ?? {}, patch));
+  }
+
+  replace(workspaceId: string, userId: string, profile: JsonObject): Promise<JsonObject> {
+    return this.mutate(workspaceId, userId, () => deepMerge({}, profile));
+  }
+
+  /** Applies an RFC 6902 JSON Patch to an existing profile; a bad operation is a 400 naming it. */
+  patch(workspaceId: string, userId: string, operations: Operation[]): Promise<JsonObject> {
+    return this.mutate(workspaceId, userId, (current) => {
+      if (!current) throw notFound(`profile ${JSON.stringify(userId)} not found`);
+      let result: unknown;
+      try {
+        result = applyPatch(current, operations, true, false, true).newDocument;
+      } catch (err) {
+        if (err instanceof JsonPatchError) {
+          throw badRequest(`patch[${err.index ?? 0}]: ${err.message.split('\n')[0]}`);
+        }
+        throw badRequest(`patch: ${(err as Error).message}`);
+      }
+      if (!isPlainObject(result)) throw badRequest('patch: the result must be a JSON object');
+      return result;
+    }, false);
+  }
+
+  async delete(workspaceId: string, userId: string): Promise<boolean> {
+    const res = await this.db.getRepository(Profile).delete({ workspaceId, userId });
+    return (res.affected ?? 0) > 0;
+  }
+
+  /** Read-modify-write under a row lock, so concurrent merges never lose an update. */
+  private mutate(
+    workspaceId: string,
+    userId: string,
+    change: (current: JsonObject | null) => JsonObject,
+    create = true,
+  ): Promise<JsonObject> {
+    return this.db.transaction(async (tx: EntityManager) => {
+      const repo = tx.getRepository(Profile);
+      if (create) {
+        await repo.createQueryBuilder().insert().values({ workspaceId, userId, profile: {} }).orIgnore().execute();
+      }
+      const row = await repo
+        .createQueryBuilder('p')
+        .setLock('pessimistic_write')
+        .where('p.workspace_id = :workspaceId AND p.user_id = :userId', { workspaceId, userId })
+        .getOne();
+      const next = change(row?.profile ?? null);
+      await repo.update({ workspaceId, userId }, { profile: next });
+      return next;
+    });
+  }
+}

@@ -1,0 +1,70 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowStartOptions } from '@temporalio/client';
+import { ServiceUnavailableError } from '../common/errors/api-error';
+import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
+import { temporalConnectionOptions } from './temporal-connection-options';
+import { TEMPORAL_ADDRESS } from './temporal.tokens';
+
+/** How long an API request waits on Temporal before answering 503. */
+const START_DEADLINE_MS = 5_000;
+
+/**
+ * Herald's Temporal client. The connection is lazy, so the API starts (and answers 503) while
+ * Temporal is down; every call has a deadline, so a request never hangs on an unreachable server.
+ */
+@Injectable()
+export class TemporalClientService implements OnApplicationShutdown {
+  readonly connection: Connection;
+  readonly client: Client;
+
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(TEMPORAL_ADDRESS) address: string,
+  ) {
+    this.connection = Connection.lazy({ ...temporalConnectionOptions(config.temporal, address), connectTimeout: START_DEADLINE_MS });
+    this.client = new Client({ connection: this.connection, namespace: config.temporal.namespace });
+  }
+
+  get taskQueue(): string {
+    return this.config.temporal.taskQueue;
+  }
+
+  /**
+   * Starts a workflow whose id is a business key. "Already started" (running or closed within
+   * retention) counts as success: the caller's intent is already durable.
+   * Returns true when this call started it.
+   */
+  async startIdempotent(workflowType: string, options: WorkflowStartOptions): Promise<boolean> {
+    try {
+      await this.connection.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        this.client.workflow.start(workflowType, options),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+      throw new ServiceUnavailableError('Temporal', this.config.retryAfterSeconds, (err as Error).message);
+    }
+  }
+
+  async isReachable(): Promise<boolean> {
+    try {
+      await this.connection.withDeadline(Date.now() + 2_000, () =>
+        this.connection.workflowService.describeNamespace({ namespace: this.config.temporal.namespace }),
+      );
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Link to a workflow in the Temporal Web UI, when its address is known. */
+  uiLink(workflowId: string): string | null {
+    const base = this.config.temporal.uiUrl;
+    if (!base) return null;
+    return `${base.replace(/\/$/, '')}/namespaces/${encodeURIComponent(this.config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.connection.close().catch(() => undefined);
+  }
+}

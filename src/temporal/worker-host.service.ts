@@ -1,0 +1,91 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { DefaultLogger, LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { Logger as PinoLogger } from 'pino';
+import * as path from 'node:path';
+import { createIngestActivities } from '../../activities/ingest.activities';
+import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
+import { EventLogService } from '../inbound/event-log.service';
+import { ProfilesService } from '../profiles/profiles.service';
+import { TenantsService } from '../tenants/tenants.service';
+import { temporalConnectionOptions } from './temporal-connection-options';
+import { TEMPORAL_ADDRESS, WORKFLOW_BUNDLE_PATH } from './temporal.tokens';
+
+/** Where the compiled workflow entry lives (ts in tests, js in dist). */
+export const WORKFLOWS_ENTRY = path.resolve(__dirname, '../../workflows/index');
+
+/**
+ * Hosts the Temporal worker inside the Nest application, wiring activities from the app's
+ * services. Started explicitly (herald worker / herald start), not on module init, so the
+ * API alone never polls task queues.
+ */
+@Injectable()
+export class WorkerHostService implements OnApplicationShutdown {
+  private readonly logger = new Logger('Worker');
+  private worker?: Worker;
+  private running?: Promise<void>;
+  private connection?: NativeConnection;
+
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(TEMPORAL_ADDRESS) private readonly address: string,
+    @Optional() @Inject(WORKFLOW_BUNDLE_PATH) private readonly bundlePath: string | undefined,
+    private readonly profiles: ProfilesService,
+    private readonly tenants: TenantsService,
+    private readonly eventLog: EventLogService,
+  ) {}
+
+  activities() {
+    return {
+      ...createIngestActivities({ profiles: this.profiles, tenants: this.tenants, eventLog: this.eventLog }),
+    };
+  }
+
+  async start(): Promise<void> {
+    this.connection = await NativeConnection.connect(temporalConnectionOptions(this.config.temporal, this.address));
+    this.worker = await Worker.create({
+      connection: this.connection,
+      namespace: this.config.temporal.namespace,
+      taskQueue: this.config.temporal.taskQueue,
+      ...(this.bundlePath ? { workflowBundle: { codePath: this.bundlePath } } : { workflowsPath: require.resolve(WORKFLOWS_ENTRY) }),
+      activities: this.activities(),
+    });
+    this.running = this.worker.run().catch((err) => {
+      this.logger.error(`worker stopped with an error: ${(err as Error).message}`);
+      throw err;
+    });
+    this.logger.log(`polling task queue ${this.config.temporal.taskQueue} on ${this.address}`);
+  }
+
+  /** Lets in-flight activities finish, then stops polling. */
+  async stop(): Promise<void> {
+    if (!this.worker) return;
+    if (this.worker.getState() === 'RUNNING') this.worker.shutdown();
+    await this.running?.catch(() => undefined);
+    await this.connection?.close().catch(() => undefined);
+    this.worker = undefined;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+}
+
+/**
+ * Sends the Temporal SDK's logs through pino and leaves signal handling to Herald (which stops
+ * the HTTP server, then the worker, then embedded servers, in that order).
+ */
+export function installTemporalRuntime(logger: PinoLogger, level: string): void {
+  const sdkLevel = (['trace', 'debug'].includes(level) ? 'DEBUG' : level === 'info' ? 'INFO' : 'WARN') as LogLevel;
+  const child = logger.child({ component: 'temporal-sdk' });
+  try {
+    Runtime.install({
+      shutdownSignals: [],
+      logger: new DefaultLogger(sdkLevel === 'INFO' ? 'WARN' : sdkLevel, (entry) => {
+        const method = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : entry.level === 'INFO' ? 'info' : 'debug';
+        child[method]({ ...entry.meta }, entry.message);
+      }),
+    });
+  } catch {
+    /* already installed: tests create several apps in one process */
+  }
+}

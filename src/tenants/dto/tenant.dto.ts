@@ -1,0 +1,32 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+
+export class PutTenantDto {
+  @ApiProperty({ example: 'Acme Inc' })
+  @IsString({ message: 'name must be a string' })
+  @MaxLength(512)
+  name: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString({ message: 'parent_tenant_id must be a string' })
+  @MaxLength(512)
+  parent_tenant_id?: string | null;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject({ message: 'properties must be a JSON object' })
+  properties?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: "default profile values for the tenant's members" })
+  @IsOptional()
+  @IsObject({ message: 'user_profile must be a JSON object' })
+  user_profile?: Record<string, unknown>;
+}
+
+export class PutMembershipDto {
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'per-tenant profile of the member' })
+  @IsOptional()
+  @IsObject({ message: 'profile must be a JSON object' })
+  profile?: Record<string, unknown>;
+}

@@ -1,0 +1,158 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { notFound } from '../common/errors/api-error';
+import { decodeCursor, Page, toPage } from '../common/http/pagination';
+import { deepMerge, JsonObject } from '../common/json/json-merge';
+import { TenantMembership } from './tenant-membership.entity';
+import { Tenant } from './tenant.entity';
+
+export interface TenantView {
+  id: string;
+  name: string | null;
+  parent_tenant_id: string | null;
+  properties: JsonObject;
+  user_profile: JsonObject;
+  type: 'tenant';
+}
+
+export interface MembershipView {
+  user_id: string;
+  tenant_id: string;
+  profile: JsonObject;
+  type: 'user';
+}
+
+export interface TenantInput {
+  name?: string | null;
+  parent_tenant_id?: string | null;
+  properties?: JsonObject;
+  user_profile?: JsonObject;
+}
+
+@Injectable()
+export class TenantsService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async get(workspaceId: string, id: string): Promise<TenantView> {
+    const row = await this.db.getRepository(Tenant).findOneBy({ workspaceId, id });
+    if (!row) throw notFound(`tenant ${JSON.stringify(id)} not found`);
+    return toTenantView(row);
+  }
+
+  /** PUT semantics: the tenant becomes exactly what is given. */
+  async put(workspaceId: string, id: string, input: TenantInput): Promise<TenantView> {
+    await this.db.getRepository(Tenant).upsert(
+      {
+        workspaceId,
+        id,
+        name: input.name ?? null,
+        parentTenantId: input.parent_tenant_id ?? null,
+        properties: deepMerge({}, input.properties ?? {}),
+        userProfile: deepMerge({}, input.user_profile ?? {}),
+      },
+      ['workspaceId', 'id'],
+    );
+    return this.get(workspaceId, id);
+  }
+
+  /**
+   * What a RudderStack `group` call does: upsert the tenant (name from traits.name, the other
+   * traits deep-merged into properties) and add the user as a member. Idempotent.
+   */
+  async applyGroup(workspaceId: string, tenantId: string, traits: JsonObject, userId: string): Promise<void> {
+    const { name, ...properties } = traits;
+    await this.db.transaction(async (tx) => {
+      const repo = tx.getRepository(Tenant);
+      await repo.createQueryBuilder().insert().values({ workspaceId, id: tenantId, properties: {}, userProfile: {} }).orIgnore().execute();
+      const row = await repo
+        .createQueryBuilder('t')
+        .setLock('pessimistic_write')
+        .where('t.workspace_id = :workspaceId AND t.id = :tenantId', { workspaceId, tenantId })
+        .getOneOrFail();
+      await repo.update(
+        { workspaceId, id: tenantId },
+        {
+          name: typeof name === 'string' ? name : name == null ? row.name : String(name),
+          properties: deepMerge(row.properties, properties),
+        },
+      );
+      await this.addMember(tx, workspaceId, tenantId, userId);
+    });
+  }
+
+  async delete(workspaceId: string, id: string): Promise<void> {
+    const res = await this.db.getRepository(Tenant).delete({ workspaceId, id });
+    if (!res.affected) throw notFound(`tenant ${JSON.stringify(id)} not found`);
+  }
+
+  async listMembers(workspaceId: string, tenantId: string, limit: number, cursor?: string): Promise<Page<MembershipView>> {
+    await this.get(workspaceId, tenantId);
+    const after = decodeCursor(cursor);
+    const qb = this.db
+      .getRepository(TenantMembership)
+      .createQueryBuilder('m')
+      .where('m.workspace_id = :workspaceId AND m.tenant_id = :tenantId', { workspaceId, tenantId })
+      .orderBy('m.user_id', 'ASC')
+      .limit(limit + 1);
+    if (after !== undefined) qb.andWhere('m.user_id > :after', { after });
+    return toPage(await qb.getMany(), limit, toMembershipView, (m) => m.userId);
+  }
+
+  async listUserTenants(workspaceId: string, userId: string, limit: number, cursor?: string): Promise<Page<MembershipView>> {
+    const after = decodeCursor(cursor);
+    const qb = this.db
+      .getRepository(TenantMembership)
+      .createQueryBuilder('m')
+      .where('m.workspace_id = :workspaceId AND m.user_id = :userId', { workspaceId, userId })
+      .orderBy('m.tenant_id', 'ASC')
+      .limit(limit + 1);
+    if (after !== undefined) qb.andWhere('m.tenant_id > :after', { after });
+    return toPage(await qb.getMany(), limit, toMembershipView, (m) => m.tenantId);
+  }
+
+  async getMembership(workspaceId: string, userId: string, tenantId: string): Promise<MembershipView> {
+    const row = await this.db.getRepository(TenantMembership).findOneBy({ workspaceId, userId, tenantId });
+    if (!row) throw notFound(`user ${JSON.stringify(userId)} is not a member of tenant ${JSON.stringify(tenantId)}`);
+    return toMembershipView(row);
+  }
+
+  async putMembership(workspaceId: string, userId: string, tenantId: string, profile?: JsonObject): Promise<MembershipView> {
+    await this.get(workspaceId, tenantId);
+    await this.db.getRepository(TenantMembership).upsert(
+      { workspaceId, tenantId, userId, profile: deepMerge({}, profile ?? {}) },
+      ['workspaceId', 'tenantId', 'userId'],
+    );
+    return this.getMembership(workspaceId, userId, tenantId);
+  }
+
+  async deleteMembership(workspaceId: string, userId: string, tenantId: string): Promise<void> {
+    const res = await this.db.getRepository(TenantMembership).delete({ workspaceId, userId, tenantId });
+    if (!res.affected) throw notFound(`user ${JSON.stringify(userId)} is not a member of tenant ${JSON.stringify(tenantId)}`);
+  }
+
+  private async addMember(tx: EntityManager, workspaceId: string, tenantId: string, userId: string): Promise<void> {
+    await tx
+      .getRepository(TenantMembership)
+      .createQueryBuilder()
+      .insert()
+      .values({ workspaceId, tenantId, userId, profile: {} })
+      .orIgnore()
+      .execute();
+  }
+}
+
+function toTenantView(row: Tenant): TenantView {
+  return {
+    id: row.id,
+    name: row.name,
+    parent_tenant_id: row.parentTenantId,
+    properties: row.properties,
+    user_profile: row.userProfile,
+    type: 'tenant',
+  };
+}
+
+function toMembershipView(row: TenantMembership): MembershipView {
+  return { user_id: row.userId, tenant_id: row.tenantId, profile: row.profile, type: 'user' };
+}

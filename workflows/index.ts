@@ -1,0 +1,2 @@
+// The worker's workflow bundle entry: every workflow Herald registers.
+export { ingestWorkflow } from './ingest';
