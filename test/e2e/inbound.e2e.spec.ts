@@ -1,0 +1,272 @@
+import { randomUUID } from 'node:crypto';
+import { courierFixture } from '../support/fixtures';
+import { startTestHerald, TestHerald } from '../support/test-herald';
+import { waitUntil } from '../support/wait-until';
+
+let herald: TestHerald;
+beforeAll(async () => {
+  herald = await startTestHerald();
+});
+afterAll(() => herald?.stop());
+
+const withId = (event: Record<string, unknown>) => ({ ...event, messageId: randomUUID() });
+
+async function logEntry(auth: object, messageId: string) {
+  const res = await herald.http.get('/inbound/events/log').set(auth).query({ limit: 500 });
+  return (res.body.items as Array<Record<string, any>>).find((e) => e.message_id === messageId);
+}
+
+async function processed(auth: object, messageId: string) {
+  return waitUntil(async () => {
+    const entry = await logEntry(auth, messageId);
+    return entry && entry.status !== 'pending' ? entry : undefined;
+  }, { what: `ingest of ${messageId}` });
+}
+
+describe('POST /inbound/rudderstack with the Courier destination payloads', () => {
+  it('merges identify traits into the profile', async () => {
+    const ws = await herald.newWorkspace();
+    const event = withId(courierFixture('identify-traits'));
+    const res = await herald.http.post('/inbound/rudderstack').set(ws.auth).send(event);
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ messageId: event.messageId });
+    expect((await processed(ws.auth, event.messageId)).status).toBe('processed');
+    const profile = await herald.http.get('/profiles/userIdTest').set(ws.auth);
+    expect(profile.body.profile).toEqual({ name: 'Joe Doe', email: 'joe@example.com', plan: 'basic', age: 27 });
+  });
+
+  it('accepts an identify that only has context.traits', async () => {
+    const ws = await herald.newWorkspace();
+    const event = withId(courierFixture('identify-context-traits'));
+    delete event.traits;
+    const res = await herald.http.post('/inbound/rudderstack').set(ws.auth).send(event);
+    expect(res.status).toBe(202);
+    await processed(ws.auth, event.messageId as string);
+    const profile = await herald.http.get('/profiles/userIdTest').set(ws.auth);
+    expect(profile.body.profile.email).toBe('joe@example.com');
+  });
+
+  it('deep-merges successive identifies (objects merge, arrays and scalars replace)', async () => {
+    const ws = await herald.newWorkspace();
+    const first = { type: 'identify', userId: 'u1', messageId: randomUUID(), traits: { plan: 'free', address: { city: 'Oslo', zip: '0150' }, tags: ['a', 'b'] } };
+    const second = { type: 'identify', userId: 'u1', messageId: randomUUID(), traits: { plan: 'pro', address: { city: 'Bergen' }, tags: ['c'] } };
+    await herald.http.post('/inbound/rudderstack').set(ws.auth).send(first).expect(202);
+    await processed(ws.auth, first.messageId);
+    await herald.http.post('/inbound/rudderstack').set(ws.auth).send(second).expect(202);
+    await processed(ws.auth, second.messageId);
+    const profile = await herald.http.get('/profiles/u1').set(ws.auth);
+    expect(profile.body.profile).toEqual({ plan: 'pro', address: { city: 'Bergen', zip: '0150' }, tags: ['c'] });
+  });
+
+  it('logs and catalogs a track event (unmapped until automations exist)', async () => {
+    const ws = await herald.newWorkspace();
+    const event = withId(courierFixture('track'));
+    await herald.http.post('/inbound/rudderstack').set(ws.auth).send(event).expect(202);
+    const entry = await processed(ws.auth, event.messageId as string);
+    expect(entry).toMatchObject({ type: 'track', event_id: 'track/trackTest', user_id: 'userIdTest', status: 'unmapped' });
+    expect(entry.body.properties).toEqual({ activity: 'checkout' });
+    const catalog = await herald.http.get('/inbound/events').set(ws.auth).expect(200);
+    expect(catalog.body.items).toEqual([
+      expect.objectContaining({ event_id: 'track/trackTest', type: 'track', count: 1, sample: expect.objectContaining({ event: 'trackTest' }) }),
+    ]);
+  });
+
+  it('accepts the inline-automation track fixture and the /inbound/segment alias', async () => {
+    const ws = await herald.newWorkspace();
+    const event = withId(courierFixture('track-inline-automation'));
+    const res = await herald.http.post('/inbound/segment').set(ws.auth).send(event);
+    expect(res.status).toBe(202);
+    expect((await processed(ws.auth, event.messageId as string)).event_id).toBe('track/user-checkout');
+  });
+
+  it('counts the catalog per event id with the latest sample', async () => {
+    const ws = await herald.newWorkspace();
+    const ids: string[] = [];
+    for (const plan of ['a', 'b', 'c']) {
+      const e = { type: 'track', event: 'Plan Chosen', userId: 'u2', messageId: randomUUID(), properties: { plan } };
+      ids.push(e.messageId);
+      await herald.http.post('/inbound/rudderstack').set(ws.auth).send(e).expect(202);
+      await processed(ws.auth, e.messageId);
+    }
+    const page = { type: 'page', name: 'Pricing', anonymousId: 'anon-1', messageId: randomUUID() };
+    await herald.http.post('/inbound/rudderstack').set(ws.auth).send(page).expect(202);
+    await processed(ws.auth, page.messageId);
+    const catalog = await herald.http.get('/inbound/events').set(ws.auth).expect(200);
+    const byId = Object.fromEntries(catalog.body.items.map((i: any) => [i.event_id, i]));
+    expect(byId['track/Plan Chosen'].count).toBe(3);
+    expect(byId['track/Plan Chosen'].sample.properties.plan).toBe('c');
+    expect(byId['page/Pricing'].count).toBe(1);
+    const filtered = await herald.http.get('/inbound/events/log').set(ws.auth).query({ event: 'Plan Chosen' }).expect(200);
+    expect(filtered.body.items.map((i: any) => i.message_id)).toEqual([...ids].reverse());
+  });
+});
+
+describe('batches and arrays', () => {
+  it('accepts { batch: [...] } and a JSON array, one result per event', async () => {
+    const ws = await herald.newWorkspace();
+    const a = { type: 'identify', userId: 'b1', messageId: randomUUID(), traits: { n: 1 } };
+    const b = { type: 'track', userId: 'b1', event: 'Clicked', messageId: randomUUID() };
+    const batch = await herald.http.post('/inbound/rudderstack').set(ws.auth).send({ batch: [a, b] });
+    expect(batch.status).toBe(202);
+    expect(batch.body).toEqual({ results: [{ messageId: a.messageId }, { messageId: b.messageId }] });
+    const c = { type: 'identify', userId: 'b2', messageId: randomUUID(), traits: { n: 2 } };
+    const array = await herald.http.post('/inbound/rudderstack').set(ws.auth).send([c, a]);
+    expect(array.status).toBe(202);
+    expect(array.body).toEqual({ results: [{ messageId: c.messageId }, { messageId: a.messageId, duplicate: true }] });
+    await processed(ws.auth, c.messageId);
+    expect((await herald.http.get('/profiles/b2').set(ws.auth)).body.profile).toEqual({ n: 2 });
+  });
+
+  it('rejects the whole batch when one event is invalid, naming its position', async () => {
+    const ws = await herald.newWorkspace();
+    const good = { type: 'track', userId: 'x', event: 'E', messageId: randomUUID() };
+    const res = await herald.http.post('/inbound/rudderstack').set(ws.auth).send({ batch: [good, { type: 'track', userId: 'x' }] });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ message: 'batch[1].event is required for track', type: 'invalid_request_error' });
+    expect(await logEntry(ws.auth, good.messageId)).toBeUndefined();
+  });
+});
+
+describe('validation', () => {
+  const cases: Array<[string, unknown, string]> = [
+    ['no type', { userId: 'u' }, 'type is required'],
+    ['unknown type', { type: 'explode', userId: 'u' }, 'type must be one of identify, track, group, page, screen, alias (got "explode")'],
+    ['no user', { type: 'track', event: 'E' }, 'userId or anonymousId is required'],
+    ['identify without traits', { type: 'identify', userId: 'u' }, 'traits (or context.traits) is required for identify'],
+    ['track without event', { type: 'track', userId: 'u' }, 'event is required for track'],
+    ['group without groupId', { type: 'group', userId: 'u', traits: {} }, 'groupId is required for group'],
+    ['userId of the wrong type', { type: 'track', userId: { id: 1 }, event: 'E' }, 'userId must be a string'],
+    ['properties not an object', { type: 'track', userId: 'u', event: 'E', properties: [1] }, 'properties must be a JSON object'],
+    ['a string body', 'hello', 'body must be a JSON object, a JSON array of events, or { "batch": [...] }'],
+    ['batch not an array', { batch: 3 }, 'batch must be an array of events'],
+    ['empty batch', { batch: [] }, 'batch must contain at least one event'],
+  ];
+  it.each(cases)('%s → 400 naming the field', async (_name, body, message) => {
+    const ws = await herald.newWorkspace();
+    const res = await herald.http.post('/inbound/rudderstack').set(ws.auth).set('Content-Type', 'application/json').send(JSON.stringify(body));
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ message, type: 'invalid_request_error' });
+  });
+
+  it('accepts a case-insensitive type and generates a missing messageId', async () => {
+    const ws = await herald.newWorkspace();
+    const res = await herald.http.post('/inbound/rudderstack').set(ws.auth).send({ type: 'TRACK', anonymousId: 'a1', event: 'Seen', extra: { kept: true } });
+    expect(res.status).toBe(202);
+    expect(res.body.messageId).toMatch(/^[0-9a-f-]{36}$/);
+    const entry = await processed(ws.auth, res.body.messageId);
+    expect(entry).toMatchObject({ type: 'track', user_id: 'a1' });
+    expect(entry.body.extra).toEqual({ kept: true });
+  });
+
+  it('answers malformed JSON with 400 and an oversized body with 413', async () => {
+    const ws = await herald.newWorkspace();
+    const bad = await herald.http.post('/inbound/rudderstack').set(ws.auth).set('Content-Type', 'application/json').send('{"type": "track",');
+    expect(bad.status).toBe(400);
+    expect(bad.body.type).toBe('invalid_request_error');
+    expect(bad.body.message).toMatch(/^body is not valid JSON/);
+    const huge = JSON.stringify({ type: 'track', userId: 'u', event: 'E', properties: { blob: 'x'.repeat(4 * 1024 * 1024) } });
+    const tooLarge = await herald.http.post('/inbound/rudderstack').set(ws.auth).set('Content-Type', 'application/json').send(huge);
+    expect(tooLarge.status).toBe(413);
+  });
+
+  it('never lets __proto__ reach a prototype, and drops it from what is stored', async () => {
+    const ws = await herald.newWorkspace();
+    const messageId = randomUUID();
+    const raw = `{"type":"identify","userId":"p1","messageId":"${messageId}","traits":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"ok":1}}`;
+    await herald.http.post('/inbound/rudderstack').set(ws.auth).set('Content-Type', 'application/json').send(raw).expect(202);
+    await processed(ws.auth, messageId);
+    const profile = (await herald.http.get('/profiles/p1').set(ws.auth)).body.profile;
+    expect(profile.ok).toBe(1);
+    expect(Object.prototype.hasOwnProperty.call(profile, '__proto__')).toBe(false);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('answers a NUL character that Postgres cannot store with 400, not 500', async () => {
+    const ws = await herald.newWorkspace();
+    const res = await herald.http.post('/inbound/rudderstack').set(ws.auth).set('Content-Type', 'application/json')
+      .send('{"type":"track","userId":"u","event":"E","properties":{"s":"a\\u0000b"}}');
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(/\\u0000/);
+  });
+});
+
+describe('auth', () => {
+  it('401 without a key or with a wrong key; Basic auth with the key as password works', async () => {
+    const ws = await herald.newWorkspace();
+    const event = { type: 'track', userId: 'u', event: 'E' };
+    const none = await herald.http.post('/inbound/rudderstack').send(event);
+    expect(none.status).toBe(401);
+    expect(none.body).toEqual({ message: 'missing API key: send Authorization: Bearer <key>', type: 'authentication_error' });
+    const wrong = await herald.http.post('/inbound/rudderstack').set('Authorization', 'Bearer hk_wrong').send(event);
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.type).toBe('authentication_error');
+    const basic = await herald.http.post('/inbound/rudderstack').set('Authorization', `Basic ${Buffer.from(`:${ws.key}`).toString('base64')}`).send(event);
+    expect(basic.status).toBe(202);
+    const basicUser = await herald.http.post('/inbound/rudderstack').set('Authorization', `Basic ${Buffer.from(`${ws.key}:`).toString('base64')}`).send(event);
+    expect(basicUser.status).toBe(202);
+  });
+
+  it('keeps health public and everything else guarded', async () => {
+    await herald.http.get('/health').expect(200, { status: 'ok' });
+    await herald.http.get('/inbound/events').expect(401);
+    await herald.http.get('/profiles/x').expect(401);
+  });
+});
+
+describe('idempotency', () => {
+  it('a sequential repeat answers 202 duplicate and starts nothing', async () => {
+    const ws = await herald.newWorkspace();
+    const event = { type: 'identify', userId: 'd1', messageId: randomUUID(), traits: { v: 1 } };
+    await herald.http.post('/inbound/rudderstack').set(ws.auth).send(event).expect(202, { messageId: event.messageId });
+    await processed(ws.auth, event.messageId);
+    const repeat = await herald.http.post('/inbound/rudderstack').set(ws.auth).send({ ...event, traits: { v: 2 } });
+    expect(repeat.status).toBe(202);
+    expect(repeat.body).toEqual({ messageId: event.messageId, duplicate: true });
+    expect((await herald.http.get('/profiles/d1').set(ws.auth)).body.profile).toEqual({ v: 1 });
+    expect((await logEntry(ws.auth, event.messageId))!.duplicate_count).toBe(1);
+  });
+
+  it('50 concurrent posts of one messageId start exactly one workflow; exactly one answer is not a duplicate', async () => {
+    const ws = await herald.newWorkspace();
+    const event = { type: 'track', userId: 'c1', event: 'Storm', messageId: randomUUID() };
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => herald.http.post('/inbound/rudderstack').set(ws.auth).send(event)),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(50).fill(202));
+    expect(responses.filter((r) => !r.body.duplicate)).toHaveLength(1);
+    expect(responses.every((r) => r.body.messageId === event.messageId)).toBe(true);
+    const entry = await processed(ws.auth, event.messageId);
+    expect(entry.duplicate_count).toBe(49);
+    const runs = [];
+    for await (const wf of herald.temporal.client.workflow.list({ query: `WorkflowId = 'ingest:${ws.id}:${event.messageId}'` })) runs.push(wf);
+    expect(runs).toHaveLength(1);
+    const catalog = await herald.http.get('/inbound/events').set(ws.auth);
+    expect(catalog.body.items[0].count).toBe(1);
+  });
+
+  it('the same messageId in two workspaces is two events', async () => {
+    const a = await herald.newWorkspace();
+    const b = await herald.newWorkspace();
+    const event = { type: 'track', userId: 'u', event: 'Shared', messageId: randomUUID() };
+    await herald.http.post('/inbound/rudderstack').set(a.auth).send(event).expect(202, { messageId: event.messageId });
+    await herald.http.post('/inbound/rudderstack').set(b.auth).send(event).expect(202, { messageId: event.messageId });
+  });
+});
+
+describe('the ingest workflow in Temporal', () => {
+  it('has a readable id and carries workspace, event and recipient search attributes', async () => {
+    const ws = await herald.newWorkspace();
+    const event = { type: 'track', userId: 'sa-user', event: 'Signed Up', messageId: randomUUID() };
+    await herald.http.post('/inbound/rudderstack').set(ws.auth).send(event).expect(202);
+    await processed(ws.auth, event.messageId);
+    const handle = herald.temporal.client.workflow.getHandle(`ingest:${ws.id}:${event.messageId}`);
+    const description = await handle.describe();
+    expect(description.status.name).toBe('COMPLETED');
+    expect(description.searchAttributes).toMatchObject({
+      HeraldWorkspace: [ws.id],
+      HeraldEvent: ['track/Signed Up'],
+      HeraldRecipient: ['sa-user'],
+    });
+  });
+});

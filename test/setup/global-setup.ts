@@ -1,0 +1,52 @@
+import 'reflect-metadata';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { runMigrations } from '../../src/database/migrate';
+import { startEmbeddedTemporal } from '../../src/temporal/embedded-temporal';
+import { WORKFLOWS_ENTRY } from '../../src/temporal/worker-host.service';
+import { TestServers, TEST_SERVERS_FILE } from './test-env';
+
+/**
+ * One real Postgres and one real Temporal dev server for the whole run, and the workflow
+ * bundle built once. Test files read their addresses from a JSON file.
+ */
+export default async function globalSetup(): Promise<void> {
+  const started = Date.now();
+  const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-test-'));
+  fs.chmodSync(rootDir, 0o755); // the postgres system user must reach its data dir inside
+  const [pgPort, temporalPort] = [await freePort(), await freePort()];
+  const [pg, temporal, bundle] = await Promise.all([
+    startEmbeddedPostgres({ dataDir: path.join(rootDir, 'postgres'), port: pgPort, database: 'herald_test' }),
+    startEmbeddedTemporal({ port: temporalPort, headless: true, namespace: 'default' }),
+    bundleWorkflowCode({ workflowsPath: require.resolve(WORKFLOWS_ENTRY), logger: quietLogger() }),
+  ]);
+  await runMigrations({ url: pg.url, poolSize: 2, ssl: false });
+  const workflowBundlePath = path.join(rootDir, 'workflow-bundle.js');
+  fs.writeFileSync(workflowBundlePath, bundle.code);
+
+  const servers: TestServers = { databaseUrl: pg.url, temporalAddress: temporal.address, workflowBundlePath, rootDir };
+  fs.writeFileSync(TEST_SERVERS_FILE, JSON.stringify(servers));
+  process.env.HERALD_TEST_SERVERS_FILE = TEST_SERVERS_FILE;
+  (globalThis as Record<string, unknown>).__heraldTestServers = { pg, temporal, rootDir };
+  console.log(`\n[global-setup] Postgres ${pg.url.replace(/:[^:@]*@/, ':***@')}, Temporal ${temporal.address}, ready in ${Date.now() - started} ms`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function quietLogger() {
+  const noop = () => undefined;
+  return { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m) };
+}

@@ -1,0 +1,12 @@
+import * as fs from 'node:fs';
+import { TEST_SERVERS_FILE } from './test-env';
+
+export default async function globalTeardown(): Promise<void> {
+  const servers = (globalThis as Record<string, unknown>).__heraldTestServers as
+    | { pg: { stop(): Promise<void> }; temporal: { stop(): Promise<void> }; rootDir: string }
+    | undefined;
+  if (!servers) return;
+  await Promise.allSettled([servers.temporal.stop(), servers.pg.stop()]);
+  fs.rmSync(servers.rootDir, { recursive: true, force: true });
+  fs.rmSync(TEST_SERVERS_FILE, { force: true });
+}
