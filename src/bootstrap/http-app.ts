@@ -27,6 +27,7 @@ export async function createHerald(options: AppModuleOptions): Promise<NestExpre
     new ValidationPipe({
       transform: true,
       forbidUnknownValues: false,
+      stopAtFirstError: true,
       exceptionFactory: (errors) => new BadRequestException(describeValidationErrors(errors)),
     }),
   );

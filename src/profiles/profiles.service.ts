@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { applyPatch, JsonPatchError, Operation } from 'fast-json-patch';
+import { applyOperation, deepClone, JsonPatchError, Operation } from 'fast-json-patch';
 import { DataSource, EntityManager } from 'typeorm';
 import { badRequest, notFound } from '../common/errors/api-error';
 import { deepMerge, isPlainObject, JsonObject } from '../common/json/json-merge';
@@ -34,15 +34,16 @@ export class ProfilesService {
   patch(workspaceId: string, userId: string, operations: Operation[]): Promise<JsonObject> {
     return this.mutate(workspaceId, userId, (current) => {
       if (!current) throw notFound(`profile ${JSON.stringify(userId)} not found`);
-      let result: unknown;
-      try {
-        result = applyPatch(current, operations, true, false, true).newDocument;
-      } catch (err) {
-        if (err instanceof JsonPatchError) {
-          throw badRequest(`patch[${err.index ?? 0}]: ${err.message.split('\n')[0]}`);
+      // One operation at a time on a copy, so an error names its operation and changes nothing.
+      let result: unknown = deepClone(current);
+      operations.forEach((operation, index) => {
+        try {
+          result = applyOperation(result, operation, true, true, true, index).newDocument;
+        } catch (err) {
+          const message = err instanceof JsonPatchError ? err.message.split('\n')[0] : (err as Error).message;
+          throw badRequest(`patch[${index}]: ${message}`);
         }
-        throw badRequest(`patch: ${(err as Error).message}`);
-      }
+      });
       if (!isPlainObject(result)) throw badRequest('patch: the result must be a JSON object');
       return result;
     }, false);

@@ -7,6 +7,8 @@ import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
 import { EventLogService } from '../inbound/event-log.service';
 import { ProfilesService } from '../profiles/profiles.service';
 import { TenantsService } from '../tenants/tenants.service';
+import { ensureSearchAttributes } from './search-attribute-registration';
+import { TemporalClientService } from './temporal-client.service';
 import { temporalConnectionOptions } from './temporal-connection-options';
 import { TEMPORAL_ADDRESS, WORKFLOW_BUNDLE_PATH } from './temporal.tokens';
 
@@ -32,6 +34,7 @@ export class WorkerHostService implements OnApplicationShutdown {
     private readonly profiles: ProfilesService,
     private readonly tenants: TenantsService,
     private readonly eventLog: EventLogService,
+    private readonly temporalClient: TemporalClientService,
   ) {}
 
   activities() {
@@ -41,6 +44,11 @@ export class WorkerHostService implements OnApplicationShutdown {
   }
 
   async start(): Promise<void> {
+    const registration = await ensureSearchAttributes(this.temporalClient.connection, this.config.temporal.namespace);
+    if (registration.added.length) this.logger.log(`registered search attributes ${registration.added.join(', ')}`);
+    if (registration.error) {
+      this.logger.warn(`could not check or register Herald's search attributes (${registration.error}); see README "Temporal search attributes"`);
+    }
     this.connection = await NativeConnection.connect(temporalConnectionOptions(this.config.temporal, this.address));
     this.worker = await Worker.create({
       connection: this.connection,

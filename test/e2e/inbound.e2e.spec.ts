@@ -9,14 +9,14 @@ beforeAll(async () => {
 });
 afterAll(() => herald?.stop());
 
-const withId = (event: Record<string, unknown>) => ({ ...event, messageId: randomUUID() });
+const withId = (event: Record<string, any>): Record<string, any> => ({ ...event, messageId: randomUUID() });
 
-async function logEntry(auth: object, messageId: string) {
+async function logEntry(auth: Record<string, string>, messageId: string) {
   const res = await herald.http.get('/inbound/events/log').set(auth).query({ limit: 500 });
   return (res.body.items as Array<Record<string, any>>).find((e) => e.message_id === messageId);
 }
 
-async function processed(auth: object, messageId: string) {
+async function processed(auth: Record<string, string>, messageId: string) {
   return waitUntil(async () => {
     const entry = await logEntry(auth, messageId);
     return entry && entry.status !== 'pending' ? entry : undefined;

@@ -10,8 +10,8 @@ export class EventLogQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ description: 'event name (track/page/screen) or event id such as track/Signed Up' })
   @IsOptional()
-  @IsString()
   @MaxLength(1100)
+  @IsString()
   event?: string;
 
   @ApiPropertyOptional({ enum: ['pending', 'processed', 'duplicate', 'unmapped', 'failed'] })

@@ -3,14 +3,14 @@ import { IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 
 export class PutTenantDto {
   @ApiProperty({ example: 'Acme Inc' })
-  @IsString({ message: 'name must be a string' })
   @MaxLength(512)
+  @IsString({ message: 'name must be a string' })
   name: string;
 
   @ApiPropertyOptional()
   @IsOptional()
-  @IsString({ message: 'parent_tenant_id must be a string' })
   @MaxLength(512)
+  @IsString({ message: 'parent_tenant_id must be a string' })
   parent_tenant_id?: string | null;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
