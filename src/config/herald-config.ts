@@ -11,6 +11,7 @@ import {
   getMetadataStorage,
   validateSync,
 } from 'class-validator';
+import msParse from 'ms';
 import * as path from 'node:path';
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -92,6 +93,14 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600)
   RETRY_AFTER_SECONDS?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^\s*[0-9a-fA-F:.]+\/\d{1,3}\s*(,\s*[0-9a-fA-F:.]+\/\d{1,3}\s*)*$/, {
+    message: 'HERALD_ALLOW_PRIVATE_NETWORKS must be a comma-separated list of CIDRs, e.g. 127.0.0.0/8,10.0.0.0/8',
+  })
+  HERALD_ALLOW_PRIVATE_NETWORKS?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  CANCEL_TOMBSTONE_TTL?: string;
 }
 
 export interface HeraldConfig {
@@ -101,6 +110,10 @@ export interface HeraldConfig {
   logLevel: string;
   inboundMaxBodyBytes: number;
   retryAfterSeconds: number;
+  /** CIDRs that user-configured outgoing HTTP (fetch-data, webhooks) may reach despite being private. */
+  allowPrivateNetworks: string[];
+  /** How long after a cancel a run starting with the same token is canceled at start (ms). */
+  cancelTombstoneTtlMs: number;
   /** Initial API key for the default workspace, if given. */
   initialApiKey?: string;
   database: {
@@ -148,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
   if (Boolean(vars.TEMPORAL_TLS_CERT_PATH) !== Boolean(vars.TEMPORAL_TLS_KEY_PATH)) {
     problems.push('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together');
   }
+  const ttl = parseTtl(vars.CANCEL_TOMBSTONE_TTL, problems);
   if (problems.length) throw new ConfigError(problems);
 
   const dataDir = path.resolve(vars.HERALD_DATA_DIR ?? '.herald');
@@ -160,6 +174,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     logLevel: vars.LOG_LEVEL ?? 'info',
     inboundMaxBodyBytes: vars.INBOUND_MAX_BODY_BYTES ?? 4 * 1024 * 1024,
     retryAfterSeconds: vars.RETRY_AFTER_SECONDS ?? 5,
+    allowPrivateNetworks: (vars.HERALD_ALLOW_PRIVATE_NETWORKS ?? '').split(',').map((c) => c.trim()).filter(Boolean),
+    cancelTombstoneTtlMs: ttl,
     initialApiKey: vars.HERALD_API_KEY,
     database: {
       url: vars.DATABASE_URL,
@@ -182,6 +198,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       embeddedUiPort,
     },
   };
+}
+
+/** CANCEL_TOMBSTONE_TTL: milliseconds as a number, or a duration such as "5s" / "2 minutes". */
+function parseTtl(value: string | undefined, problems: string[]): number {
+  if (value === undefined) return 5_000;
+  const ms = /^\d+$/.test(value) ? Number(value) : msParse(value as msParse.StringValue);
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+    problems.push(`CANCEL_TOMBSTONE_TTL: must be milliseconds or a duration such as "5s" (got ${JSON.stringify(value)})`);
+    return 5_000;
+  }
+  return ms;
 }
 
 /** The names of every setting (from the validation metadata, so the list cannot drift). */

@@ -1,4 +1,5 @@
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { randomUUID } from 'node:crypto';
 import { ensureSearchAttributes } from '../../src/temporal/search-attribute-registration';
 import { HERALD_SEARCH_ATTRIBUTES } from '../../workflows/shared/search-attributes';
@@ -14,7 +15,7 @@ describe('search attribute registration (for external Temporal clusters)', () =>
 
   it('adds the missing attributes to a namespace once, then finds nothing to add', async () => {
     const namespace = `ns-${randomUUID().slice(0, 8)}`;
-    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: 86_400 } });
+    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
     await waitUntil(async () => (await connection.workflowService.describeNamespace({ namespace })).namespaceInfo, { what: 'namespace' });
 
     const first = await ensureSearchAttributes(connection, namespace);
