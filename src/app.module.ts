@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiKeyGuard } from './common/auth/api-key.guard';
 import { ConfigModule, RuntimeSettings } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
+import { AutomationsModule } from './automations/automations.module';
 import { HealthModule } from './health/health.module';
 import { InboundModule } from './inbound/inbound.module';
 import { ProfilesModule } from './profiles/profiles.module';
@@ -54,6 +55,7 @@ export class AppModule {
         ProfilesModule,
         TenantsModule,
         InboundModule,
+        AutomationsModule,
         HealthModule,
         WorkerModule,
       ],

@@ -1,2 +1,5 @@
-// The worker's workflow bundle entry: every workflow Herald registers.
+// The worker's workflow bundle entry: every workflow type Herald registers.
 export { ingestWorkflow } from './ingest';
+export { automationRun } from './automation-run/automation-run.workflow';
+export { sequenceRun } from './sequences/sequence-run.workflow';
+export { batchCollector } from './batch/batch-collector.workflow';

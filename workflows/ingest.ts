@@ -1,25 +1,45 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, ParentClosePolicy, proxyActivities, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import type { IngestActivities } from '../activities/ingest.activities';
 import type { IngestInput, IngestResult } from './shared/ingest-types';
+import { toTypedSearchAttributes } from './shared/search-attributes';
 
-const { applyInboundEvent, recordIngestOutcome } = proxyActivities<IngestActivities>({
+const { applyInboundEvent, routeEventToWaitingRuns, prepareEventRuns, recordIngestOutcome } = proxyActivities<IngestActivities>({
   startToCloseTimeout: '30 seconds',
   // Postgres may be down for a while: keep retrying with backoff rather than lose the event.
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 /**
- * One durable workflow per accepted inbound event (`ingest:<workspace>:<messageId>`):
- * apply identify/group effects, then record the outcome in the event log.
- * Automations for track/page/screen (and those mapped to identify/group) come with the
- * automation engine; until then such events are logged as `unmapped`.
+ * One durable workflow per accepted inbound event (`ingest:<workspace>:<messageId>`), in the
+ * order SPEC section 2 gives: apply identify/group to profiles and tenants, route a track event
+ * to the recipient's runs waiting for it, start the automations the event triggers (as child
+ * runs that outlive this workflow), and record the outcome in the event log.
  */
 export async function ingestWorkflow(input: IngestInput): Promise<IngestResult> {
   let result: IngestResult;
   try {
     if (input.type === 'identify' || input.type === 'group') await applyInboundEvent(input);
-    const appliedSomething = input.type === 'identify' || input.type === 'group' || input.type === 'alias';
-    result = { outcome: appliedSomething ? 'processed' : 'unmapped', runIds: [] };
+    if (input.type === 'track') await routeEventToWaitingRuns(input);
+    const plan = input.type === 'alias' ? { prepared: [], problems: [] } : await prepareEventRuns(input);
+    const runIds: string[] = [];
+    for (const run of plan.prepared) {
+      if (run.ignored) continue;
+      await startChild(run.workflowType, {
+        workflowId: run.workflowId,
+        args: [run.input],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: toTypedSearchAttributes(run.searchAttributes),
+      });
+      runIds.push(run.runId);
+    }
+    const applied = input.type === 'identify' || input.type === 'group' || input.type === 'alias';
+    const error = plan.problems.length ? plan.problems.join('; ') : undefined;
+    result = {
+      outcome: plan.prepared.length || applied ? 'processed' : error ? 'failed' : 'unmapped',
+      runIds,
+      ...(error ? { error } : {}),
+    };
   } catch (err) {
     const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
     result = { outcome: 'failed', runIds: [], error: message };

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { badRequest, notFound } from '../common/errors/api-error';
 import { decodeCursor, Page, toPage } from '../common/http/pagination';
 import type { JsonObject } from '../common/json/json-merge';
+import { MappingsService, MappingTarget } from '../automations/mappings/mappings.service';
 import { InboundEventType } from './event-type.entity';
 import { InboundEvent, InboundEventOutcome } from './inbound-event.entity';
 import type { NormalizedEvent } from './inbound-event';
@@ -32,8 +33,8 @@ export interface CatalogEntryView {
   first_seen: string;
   last_received: string;
   sample: JsonObject;
-  /** Automations linked to this event id (filled by the automation engine). */
-  automations: string[];
+  /** Automations linked to this event id. */
+  automations: MappingTarget[];
 }
 
 export interface LogFilter {
@@ -45,7 +46,7 @@ export interface LogFilter {
 /** The inbound ledger (one row per workspace + messageId) and the event catalog. */
 @Injectable()
 export class EventLogService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectDataSource() private readonly db: DataSource, private readonly mappings: MappingsService) {}
 
   /** Inserts the event as `received`; returns its id, or null when the messageId is already logged. */
   async insertReceived(workspaceId: string, event: NormalizedEvent): Promise<string | null> {
@@ -167,7 +168,10 @@ export class EventLogService {
       .limit(limit + 1);
     const after = decodeCursor(cursor);
     if (after !== undefined) qb.andWhere('t.event_id > :after', { after });
-    return toPage(await qb.getMany(), limit, toCatalogView, (t) => t.eventId);
+    const page = toPage(await qb.getMany(), limit, toCatalogView, (t) => t.eventId);
+    const links = await this.mappings.targetsFor(workspaceId, page.items.map((i) => i.event_id));
+    for (const item of page.items) item.automations = links[item.event_id] ?? [];
+    return page;
   }
 }
 

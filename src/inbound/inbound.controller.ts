@@ -1,4 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { IsString, MaxLength, MinLength } from 'class-validator';
+import { MappingsService } from '../automations/mappings/mappings.service';
+import { TemplatesService } from '../automations/templates/templates.service';
+import { ReplayService } from './replay.service';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { WorkspaceId } from '../common/auth/workspace.decorator';
 import { PageQueryDto } from '../common/http/pagination';
@@ -12,11 +16,24 @@ const EVENT_BODY = {
   schema: { type: 'object', additionalProperties: true, example: { type: 'track', userId: 'u1', event: 'Signed Up', properties: { plan: 'pro' } } },
 };
 
+class NewAutomationDto {
+  @MaxLength(200)
+  @MinLength(1, { message: 'name must not be empty' })
+  @IsString({ message: 'name must be a string' })
+  name: string;
+}
+
 @ApiTags('inbound')
 @ApiBearerAuth()
 @Controller('inbound')
 export class InboundController {
-  constructor(private readonly inbound: InboundService, private readonly eventLog: EventLogService) {}
+  constructor(
+    private readonly inbound: InboundService,
+    private readonly eventLog: EventLogService,
+    private readonly mappings: MappingsService,
+    private readonly templates: TemplatesService,
+    private readonly replays: ReplayService,
+  ) {}
 
   @Post(['rudderstack', 'segment'])
   @HttpCode(202)
@@ -46,5 +63,39 @@ export class InboundController {
   @ApiOperation({ summary: 'One event log entry' })
   logEntry(@WorkspaceId() ws: string, @Param('id') id: string) {
     return this.eventLog.getLogEntry(ws, id);
+  }
+
+  @Post('events/log/:id/replay')
+  @HttpCode(202)
+  @ApiOperation({ summary: "Run a logged event again through today's mappings (new runs; the original stays)" })
+  replay(@WorkspaceId() ws: string, @Param('id') id: string) {
+    return this.replays.replay(ws, id);
+  }
+
+  @Get('events/:eventId/automations')
+  @ApiOperation({ summary: 'Automations linked to an event id (URL-encode it: track%2FSigned%20Up)' })
+  async links(@WorkspaceId() ws: string, @Param('eventId') eventId: string) {
+    return { event_id: eventId, items: (await this.mappings.targetsFor(ws, [eventId]))[eventId] ?? [] };
+  }
+
+  @Put('events/:eventId/automations/:target')
+  @ApiOperation({ summary: 'Link an event id to a template (id or alias) or a sequence; applies to events received after' })
+  link(@WorkspaceId() ws: string, @Param('eventId') eventId: string, @Param('target') target: string) {
+    return this.mappings.link(ws, eventId, target);
+  }
+
+  @Delete('events/:eventId/automations/:target')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Unlink' })
+  async unlink(@WorkspaceId() ws: string, @Param('eventId') eventId: string, @Param('target') target: string): Promise<void> {
+    await this.mappings.unlink(ws, eventId, target);
+  }
+
+  @Post('events/:eventId/automations')
+  @ApiOperation({ summary: 'Create a draft template triggered by this event (recipient refs.data.userId) and link it' })
+  async createFromEvent(@WorkspaceId() ws: string, @Param('eventId') eventId: string, @Body() body: NewAutomationDto) {
+    const template = await this.templates.create(ws, { name: body.name, steps: [], recipient: 'refs.data.userId', trigger_event_id: eventId });
+    await this.mappings.link(ws, eventId, template.id);
+    return template;
   }
 }

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { inlineAutomation } from '../automations/runs/event-runs.service';
+import { parseSteps, StepValidationError } from '../automations/steps/step.schema';
 import { badRequest } from '../common/errors/api-error';
+import { isPlainObject } from '../common/json/json-merge';
 import { mapWithConcurrency } from '../common/concurrency';
 import { TemporalClientService } from '../temporal/temporal-client.service';
 import type { IngestInput } from '../../workflows/shared/ingest-types';
@@ -29,7 +32,11 @@ export class InboundService {
     const items = splitInboundBody(body);
     if (items.length === 0) throw badRequest('batch must contain at least one event');
     if (items.length > MAX_BATCH_EVENTS) throw badRequest(`batch must contain at most ${MAX_BATCH_EVENTS} events`);
-    const events = items.map(({ raw, path }) => normalizeEvent(raw, path));
+    const events = items.map(({ raw, path }) => {
+      const event = normalizeEvent(raw, path);
+      if (event.type === 'track') validateInlineAutomation(event, path);
+      return event;
+    });
     const single = items.length === 1 && items[0].path === '';
     if (single) return this.ingest(workspaceId, events[0]);
     return { results: await mapWithConcurrency(events, BATCH_CONCURRENCY, (e) => this.ingest(workspaceId, e)) };
@@ -77,5 +84,30 @@ export class InboundService {
   private async duplicate(id: string, messageId: string): Promise<AcceptedEvent> {
     await this.eventLog.countDuplicate(id);
     return { messageId, duplicate: true };
+  }
+}
+
+/** An inline `properties.courier.automation` is checked at the edge, so a bad step is a 400, not a failed run. */
+function validateInlineAutomation(event: NormalizedEvent, path: string): void {
+  const automation = inlineAutomation(event.body);
+  const root = `${path}properties.courier.automation`;
+  if (automation === undefined) {
+    const given = (event.body.properties as Record<string, any> | undefined)?.courier?.automation;
+    if (given !== undefined && given !== null) throw badRequest(`${root} must be a JSON object`);
+    return;
+  }
+  if (automation.steps !== undefined) {
+    try {
+      parseSteps(automation.steps, `${root}.steps`);
+    } catch (err) {
+      if (err instanceof StepValidationError) throw badRequest(err.problems.join('; '));
+      throw err;
+    }
+  }
+  for (const field of ['template', 'recipient', 'brand', 'cancelation_token'] as const) {
+    if (automation[field] !== undefined && typeof automation[field] !== 'string') throw badRequest(`${root}.${field} must be a string`);
+  }
+  for (const field of ['data', 'profile'] as const) {
+    if (automation[field] !== undefined && !isPlainObject(automation[field])) throw badRequest(`${root}.${field} must be a JSON object`);
   }
 }

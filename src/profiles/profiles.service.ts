@@ -4,6 +4,7 @@ import { applyOperation, deepClone, JsonPatchError, Operation } from 'fast-json-
 import { DataSource, EntityManager } from 'typeorm';
 import { badRequest, notFound } from '../common/errors/api-error';
 import { deepMerge, isPlainObject, JsonObject } from '../common/json/json-merge';
+import { mergeWithStrategy, MergeStrategy } from '../../workflows/shared/merge';
 import { Profile } from './profile.entity';
 
 @Injectable()
@@ -47,6 +48,11 @@ export class ProfilesService {
       if (!isPlainObject(result)) throw badRequest('patch: the result must be a JSON object');
       return result;
     }, false);
+  }
+
+  /** update-profile step: writes the stored profile with a merge strategy. Idempotent for the same input. */
+  applyStrategy(workspaceId: string, userId: string, profile: JsonObject, strategy: MergeStrategy): Promise<JsonObject> {
+    return this.mutate(workspaceId, userId, (current) => mergeWithStrategy(strategy, current && Object.keys(current).length ? current : null, profile));
   }
 
   async delete(workspaceId: string, userId: string): Promise<boolean> {

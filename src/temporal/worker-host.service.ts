@@ -2,7 +2,14 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@ne
 import { DefaultLogger, LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Logger as PinoLogger } from 'pino';
 import * as path from 'node:path';
+import { createFetchDataActivities } from '../../activities/fetch-data.activities';
 import { createIngestActivities } from '../../activities/ingest.activities';
+import { createRunActivities } from '../../activities/run.activities';
+import { CancelService } from '../automations/runs/cancel.service';
+import { EventRunsService } from '../automations/runs/event-runs.service';
+import { RunsService } from '../automations/runs/runs.service';
+import { ThrottleService } from '../automations/runs/throttle.service';
+import { DeliveryService } from '../messages/delivery.service';
 import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
 import { EventLogService } from '../inbound/event-log.service';
 import { ProfilesService } from '../profiles/profiles.service';
@@ -35,11 +42,20 @@ export class WorkerHostService implements OnApplicationShutdown {
     private readonly tenants: TenantsService,
     private readonly eventLog: EventLogService,
     private readonly temporalClient: TemporalClientService,
+    private readonly runs: RunsService,
+    private readonly eventRuns: EventRunsService,
+    private readonly cancel: CancelService,
+    private readonly throttle: ThrottleService,
+    private readonly delivery: DeliveryService,
   ) {}
 
+  /** Every activity, wired from the app's services (the one place that knows them all). */
   activities() {
+    const temporal = this.temporalClient;
     return {
-      ...createIngestActivities({ profiles: this.profiles, tenants: this.tenants, eventLog: this.eventLog }),
+      ...createIngestActivities({ profiles: this.profiles, tenants: this.tenants, eventLog: this.eventLog, eventRuns: this.eventRuns, runs: this.runs, temporal }),
+      ...createRunActivities({ runs: this.runs, cancel: this.cancel, throttle: this.throttle, profiles: this.profiles, delivery: this.delivery, temporal }),
+      ...createFetchDataActivities({ config: this.config }),
     };
   }
 

@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
+import { AutomationsModule } from '../automations/automations.module';
 import { InboundModule } from '../inbound/inbound.module';
+import { MessagesModule } from '../messages/messages.module';
 import { ProfilesModule } from '../profiles/profiles.module';
 import { TenantsModule } from '../tenants/tenants.module';
 import { WorkerHostService } from './worker-host.service';
 
 @Module({
-  imports: [ProfilesModule, TenantsModule, InboundModule],
+  imports: [ProfilesModule, TenantsModule, InboundModule, AutomationsModule, MessagesModule],
   providers: [WorkerHostService],
   exports: [WorkerHostService],
 })

@@ -20,3 +20,11 @@ export const HERALD_SEARCH_ATTRIBUTES = [
   SA_SOURCE,
   SA_CANCELATION_TOKEN,
 ] as const;
+
+/** Rebuilds typed search attributes from plain name → value pairs (as they travel in activity results). */
+export function toTypedSearchAttributes(values: Record<string, string>) {
+  return HERALD_SEARCH_ATTRIBUTES.filter((key) => values[key.name] !== undefined && values[key.name] !== '').map((key) => ({
+    key,
+    value: values[key.name].slice(0, 2000),
+  }));
+}

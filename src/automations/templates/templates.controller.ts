@@ -1,0 +1,63 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { WorkspaceId } from '../../common/auth/workspace.decorator';
+import { PageQueryDto } from '../../common/http/pagination';
+import { sequenceCatalog } from '../sequences/sequence-catalog';
+import { TemplateBodyDto } from './dto/template.dto';
+import { TemplatesService } from './templates.service';
+
+@ApiTags('automations')
+@ApiBearerAuth()
+@Controller('automations')
+export class TemplatesController {
+  constructor(private readonly templates: TemplatesService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a draft template (steps validated: 400 names the step index and field)' })
+  create(@WorkspaceId() ws: string, @Body() body: TemplateBodyDto) {
+    return this.templates.create(ws, body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List templates' })
+  list(@WorkspaceId() ws: string, @Query() page: PageQueryDto) {
+    return this.templates.list(ws, page.limit ?? 50, page.cursor);
+  }
+
+  @Get('sequences')
+  @ApiOperation({ summary: 'The built-in code sequences (read-only)' })
+  sequences() {
+    return { items: Object.values(sequenceCatalog()) };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a template (by id or alias): its draft and published version' })
+  get(@WorkspaceId() ws: string, @Param('id') id: string) {
+    return this.templates.get(ws, id);
+  }
+
+  @Put(':id')
+  @ApiOperation({ summary: 'Edit the draft' })
+  update(@WorkspaceId() ws: string, @Param('id') id: string, @Body() body: TemplateBodyDto) {
+    return this.templates.update(ws, id, body);
+  }
+
+  @Post(':id/publish')
+  @ApiOperation({ summary: 'Publish the draft as a new immutable version' })
+  publish(@WorkspaceId() ws: string, @Param('id') id: string) {
+    return this.templates.publish(ws, id);
+  }
+
+  @Get(':id/versions')
+  @ApiOperation({ summary: 'Published versions, newest first' })
+  versions(@WorkspaceId() ws: string, @Param('id') id: string) {
+    return this.templates.versions(ws, id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a template, its versions and links (running runs continue)' })
+  async delete(@WorkspaceId() ws: string, @Param('id') id: string): Promise<void> {
+    await this.templates.delete(ws, id);
+  }
+}

@@ -1,0 +1,32 @@
+import { ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import type { InvokeStep } from '../../../src/automations/steps/step.schema';
+import { toTypedSearchAttributes } from '../../shared/search-attributes';
+import { effects } from '../activities';
+import type { RunSession, StepOutcome } from '../session';
+
+/** invoke: starts another template as a child run that outlives this one; cycles are refused. */
+export async function runInvoke(session: RunSession, step: InvokeStep, path: string): Promise<StepOutcome> {
+  const scope = session.scope(step);
+  const s = session.resolve(step, scope);
+  const prepared = await effects.prepareInvokedRun({
+    workspaceId: session.workspaceId,
+    parentRunId: session.runId,
+    stepPath: path,
+    template: s.template,
+    context: {
+      data: (s.context?.data as Record<string, unknown> | undefined) ?? (scope.data as Record<string, unknown>),
+      profile: (s.context?.profile as Record<string, unknown> | undefined) ?? undefined,
+      recipient: (s.context?.recipient as string | undefined) ?? session.context.recipient,
+      brand: (s.context?.brand as string | undefined) ?? session.context.brand,
+    },
+    invokeChain: session.input.invokeChain,
+  });
+  await startChild(prepared.workflowType, {
+    workflowId: prepared.workflowId,
+    args: [prepared.input],
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    typedSearchAttributes: toTypedSearchAttributes(prepared.searchAttributes),
+  });
+  return { result: { run_id: prepared.runId } };
+}

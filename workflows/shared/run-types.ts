@@ -1,0 +1,65 @@
+import type { Step } from '../../src/automations/steps/step.schema';
+import type { JsonObject } from './json';
+
+export type RunStatus = 'PROCESSING' | 'WAITING' | 'PROCESSED' | 'CANCELED' | 'ERROR';
+export type StepStatus = RunStatus | 'SKIPPED' | 'NOT PROCESSED';
+export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['PROCESSED', 'CANCELED', 'ERROR'];
+
+/** What steps read: the run's data, the recipient's profile, and who/what it is for. */
+export interface RunContext {
+  data: JsonObject;
+  profile: JsonObject;
+  recipient: string | null;
+  brand: string | null;
+  template: string | null;
+}
+
+/** Input of a run workflow (interpreter or sequence): everything pinned at start. */
+export interface RunInput {
+  workspaceId: string;
+  runId: string;
+  kind: 'steps' | 'sequence';
+  /** The pinned steps (template version or ad hoc) for kind 'steps'. */
+  steps: Step[];
+  /** The sequence name for kind 'sequence'. */
+  sequence: string | null;
+  templateId: string | null;
+  templateVersion: number | null;
+  cancelationToken: string | null;
+  context: RunContext;
+  source: string;
+  /** Template ids from the root run down to this one: an invoke of one of them is a cycle. */
+  invokeChain: string[];
+}
+
+export interface RunResult {
+  status: RunStatus;
+  error?: string;
+}
+
+/** A track event routed to a run waiting for it. */
+export interface RoutedEvent {
+  messageId: string;
+  event: string;
+  body: JsonObject;
+}
+
+/** What an add-to-batch collector tells each run it collected. */
+export interface BatchDecision {
+  key: string;
+  role: 'leader' | 'member';
+  leaderRunId: string;
+  batch?: { count: number; items: unknown[] };
+}
+
+/** Workflow options computed on the Node side for a prepared run (client start or startChild). */
+export interface PreparedRun {
+  runId: string;
+  workflowId: string;
+  workflowType: 'automationRun' | 'sequenceRun';
+  input: RunInput;
+  /** Typed search attributes as plain pairs (the workflow side rebuilds the keys). */
+  searchAttributes: Record<string, string>;
+  /** Set when the run was recorded but must not start (singleton already running). */
+  ignored?: string;
+}
