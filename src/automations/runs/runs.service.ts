@@ -37,8 +37,8 @@ export interface PrepareRunRequest {
 }
 
 export class InvokeCycleError extends ApiError {
-  constructor(chain: string[]) {
-    super(400, `invoke cycle: template ${chain[chain.length - 1]} is already in this run's invoke chain (${chain.join(' → ')})`, 'invalid_request_error');
+  constructor(ref: string, depth: number) {
+    super(400, `invoke cycle: template ${JSON.stringify(ref)} is already running in this run's invoke chain (depth ${depth})`, 'invalid_request_error');
   }
 }
 
@@ -76,7 +76,7 @@ export class RunsService {
       case 'template': {
         const v = await this.templates.latestPublished(workspaceId, req.target.ref);
         if (chain.includes(v.templateId) || chain.length >= MAX_CHAIN) {
-          throw new InvokeCycleError([...chain, v.templateId]);
+          throw new InvokeCycleError(req.target.ref, chain.length);
         }
         ({ steps, templateId, name: templateName, cancelationToken: rawToken, recipient: templateRecipient } = { ...v, templateId: v.templateId });
         templateVersion = v.version;

@@ -13,7 +13,7 @@ export class ThrottleService {
   async acquire(req: { workspaceId: string; key: string; maxAllowed: number; periodMs: number; requestId: string }): Promise<{ allowed: boolean }> {
     return this.db.transaction(async (tx) => {
       // Serialise decisions per key; the lock ends with the transaction.
-      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${req.workspaceId}\u0000${req.key}`]);
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [req.workspaceId, req.key]);
       const previous = (await tx.query(
         'SELECT allowed FROM throttle_decisions WHERE workspace_id = $1 AND throttle_key = $2 AND request_id = $3',
         [req.workspaceId, req.key, req.requestId],
