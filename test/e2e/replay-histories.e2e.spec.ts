@@ -1,0 +1,133 @@
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { execFileSync } from 'node:child_process';
+import pino from 'pino';
+import { resolveTemporalBinary } from '../../src/temporal/temporal-binary';
+import { installTemporalRuntime } from '../../src/temporal/worker-host.service';
+import { Worker } from '@temporalio/worker';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { readTestServers } from '../setup/test-env';
+import { invokeAdHoc, publishedTemplate, runReaches } from '../support/automations';
+import { startTestHerald, TestHerald } from '../support/test-herald';
+import { waitUntil } from '../support/wait-until';
+
+/**
+ * Determinism guard: the committed histories of real runs (test/histories/*.json) must replay
+ * against today's workflow code. A change that would break running runs fails here; such a
+ * change needs `patched()` (see README). `npm run record:histories` records them again.
+ */
+const HISTORIES = path.resolve(__dirname, '../histories');
+const RECORD = process.env.HERALD_RECORD_HISTORIES === '1';
+
+const describeReplay = RECORD ? describe.skip : describe;
+const describeRecord = RECORD ? describe : describe.skip;
+
+describeReplay('recorded histories replay against the current workflow code', () => {
+  beforeAll(() => installTemporalRuntime(pino({ level: 'silent' }), 'silent'));
+  const files = fs.readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort();
+
+  it('has histories to replay', () => {
+    expect(files.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it.each(files)('%s', async (file) => {
+    const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8')));
+    // Throws DeterminismViolationError (or another failure) when the code no longer matches.
+    await Worker.runReplayHistory({ workflowBundle: { codePath: readTestServers().workflowBundlePath }, replayName: file }, history, file);
+  });
+});
+
+describeRecord('record histories (HERALD_RECORD_HISTORIES=1)', () => {
+  let herald: TestHerald;
+  let server: http.Server;
+  let port = 0;
+  beforeAll(async () => {
+    herald = await startTestHerald({ env: { HERALD_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32' } });
+    server = http.createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"fetched":true}'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await herald?.stop();
+    server?.close();
+  });
+
+  async function save(name: string, workflowId: string) {
+    const handle = herald.temporal.client.workflow.getHandle(workflowId);
+    await waitUntil(async () => (await handle.describe()).status.name !== 'RUNNING', { what: `${name} to close` });
+    // The CLI writes the standard JSON history format (the one the Temporal UI downloads).
+    const json = execFileSync(resolveTemporalBinary(), ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', readTestServers().temporalAddress], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    fs.writeFileSync(path.join(HISTORIES, `${name}.json`), `${JSON.stringify(JSON.parse(json), null, 1)}\n`);
+  }
+
+  it('records', async () => {
+    const ws = await herald.newWorkspace();
+    await publishedTemplate(herald, ws.auth, { name: 'Child', alias: 'child', steps: [{ action: 'send', template: 'child' }] });
+    const all = await invokeAdHoc(herald, ws.auth, {
+      recipient: 'h1',
+      data: { plan: 'pro' },
+      automation: {
+        cancelation_token: 'hist-${recipient}',
+        steps: [
+          { action: 'send', ref: 'first', template: 'hello', if: "data.plan == 'pro'" },
+          { action: 'send', template: 'skipped', if: ['data.plan', 'is equal', 'free'] },
+          { action: 'fetch-data', webhook: { url: `http://127.0.0.1:${port}/data` }, merge_strategy: 'overwrite' },
+          { action: 'update-profile', recipient_id: 'h1', profile: { seen: true }, merge: 'overwrite' },
+          { action: 'get-profile', user_id: 'h1' },
+          { action: 'branch', paths: [{ if: 'data.fetched', steps: [{ action: 'delay', duration: '1 second' }] }], default: { steps: [] } },
+          { action: 'wait-for', ref: 'w', event: 'Never', timeout: '1 second' },
+          { action: 'throttle', max_allowed: 5, period: '1 hour', scope: 'user' },
+          { action: 'add-to-batch', wait_period: '1 second', max_wait_period: '5 seconds' },
+          { action: 'invoke', template: 'child' },
+          { action: 'cancel', cancelation_token: 'nothing-holds-this' },
+          { action: 'exit' },
+          { action: 'send', template: 'never' },
+        ],
+      },
+    });
+    await runReaches(herald, ws.auth, all, ['PROCESSED']);
+    await save('automation-run-all-steps', `run:${ws.id}:${all}`);
+
+    const canceled = await invokeAdHoc(herald, ws.auth, { automation: { cancelation_token: 'c1', steps: [{ action: 'delay', duration: '1 hour' }] } });
+    await runReaches(herald, ws.auth, canceled, ['WAITING']);
+    await herald.http.post('/automations/cancel').set(ws.auth).send({ cancelation_token: 'c1' }).expect(202);
+    await save('automation-run-canceled-in-delay', `run:${ws.id}:${canceled}`);
+
+    const tombstoned = await invokeAdHoc(herald, ws.auth, { automation: { cancelation_token: 'c1', steps: [{ action: 'send', template: 'x' }] } });
+    await runReaches(herald, ws.auth, tombstoned, ['CANCELED']);
+    await save('automation-run-canceled-at-start', `run:${ws.id}:${tombstoned}`);
+
+    const failed = await invokeAdHoc(herald, ws.auth, { automation: { steps: [{ action: 'invoke', template: 'missing-template' }] } });
+    await runReaches(herald, ws.auth, failed, ['ERROR']);
+    await save('automation-run-error', `run:${ws.id}:${failed}`);
+
+    await herald.http.put(`/inbound/events/${encodeURIComponent('track/Hist')}/automations/welcome`).set(ws.auth).expect(200);
+    await herald.http.put(`/inbound/events/${encodeURIComponent('track/Hist')}/automations/upgrade-nudge`).set(ws.auth).expect(200);
+    const messageId = randomUUID();
+    await herald.http.post('/inbound/rudderstack').set(ws.auth)
+      .send({ type: 'track', userId: 'h2', event: 'Hist', messageId, properties: { courier: { automation: { data: { wait: '2 seconds' } } } } }).expect(202);
+    const entry = await waitUntil(async () => {
+      const items = (await herald.http.get('/inbound/events/log').set(ws.auth)).body.items as any[];
+      return items.find((e) => e.message_id === messageId && e.status !== 'pending');
+    });
+    await herald.http.post('/inbound/rudderstack').set(ws.auth).send({ type: 'track', userId: 'h2', event: 'Upgraded', messageId: randomUUID() }).expect(202);
+    await save('ingest-track-with-runs', `ingest:${ws.id}:${messageId}`);
+    const runs = await Promise.all(entry.run_ids.map((id: string) => runReaches(herald, ws.auth, id, ['PROCESSED'])));
+    for (const run of runs) await save(`sequence-${run.sequence}`, run.workflow_id);
+
+    const identify = randomUUID();
+    await herald.http.post('/inbound/rudderstack').set(ws.auth).send({ type: 'identify', userId: 'h3', messageId: identify, traits: { a: 1 } }).expect(202);
+    await save('ingest-identify', `ingest:${ws.id}:${identify}`);
+
+    const batches = [];
+    for await (const wf of herald.temporal.client.workflow.list({ query: `WorkflowType = 'batchCollector' AND TaskQueue = '${herald.config.temporal.taskQueue}'` })) batches.push(wf);
+    expect(batches.length).toBeGreaterThan(0);
+    await save('batch-collector', batches[0].workflowId);
+  }, 120_000);
+});

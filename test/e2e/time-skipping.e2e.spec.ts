@@ -1,0 +1,96 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { RunsService } from '../../src/automations/runs/runs.service';
+import { resolveTemporalBinary } from '../../src/temporal/temporal-binary';
+import { WorkerHostService } from '../../src/temporal/worker-host.service';
+import { routedEventSignal } from '../../workflows/automation-run/messages';
+import type { PreparedRun } from '../../workflows/shared/run-types';
+import { readTestServers } from '../setup/test-env';
+import { runSteps } from '../support/automations';
+import { startTestHerald, TestHerald } from '../support/test-herald';
+
+/**
+ * Long timers in Temporal's time-skipping test server: the workflows and activities are the
+ * production ones (activities write to the real Postgres); only time is fast-forwarded.
+ */
+let env: TestWorkflowEnvironment;
+let herald: TestHerald;
+const taskQueue = `time-skipping-${randomUUID()}`;
+const DAY = 24 * 60 * 60 * 1000;
+
+beforeAll(async () => {
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: resolveTemporalBinary(undefined, 'temporal-test-server') } },
+  });
+  herald = await startTestHerald({ worker: false });
+}, 120_000);
+afterAll(async () => {
+  await herald?.stop();
+  await env?.teardown();
+});
+
+/** A worker is good for one runUntil; each test makes its own, wired like production. */
+async function withWorker<R>(fn: () => Promise<R>): Promise<R> {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: readTestServers().workflowBundlePath },
+    activities: herald.app.get(WorkerHostService).activities(),
+  });
+  return worker.runUntil(fn);
+}
+
+async function startInTestEnv(prepared: PreparedRun) {
+  // No search attributes: the time-skipping server does not know Herald's custom ones.
+  return env.client.workflow.start(prepared.workflowType, { workflowId: prepared.workflowId, taskQueue, args: [prepared.input] });
+}
+
+describe('in the time-skipping environment', () => {
+  it('upgrade-nudge: with no Upgraded in 3 days, the nudge is sent', async () => {
+    const ws = await herald.newWorkspace();
+    const prepared = await herald.app.get(RunsService).prepare({ workspaceId: ws.id, target: { kind: 'sequence', name: 'upgrade-nudge' }, context: { recipient: 'slow-user' }, source: 'test' });
+    const startedAt = await env.currentTimeMs();
+    const wallStart = Date.now();
+    const result = await withWorker(async () => (await startInTestEnv(prepared)).result());
+    expect(result).toEqual({ status: 'PROCESSED' });
+    expect((await env.currentTimeMs()) - startedAt).toBeGreaterThanOrEqual(3 * DAY);
+    console.log(`upgrade-nudge: 3 days of workflow time in ${Date.now() - wallStart} ms of wall time`);
+    const steps = await runSteps(herald, ws.auth, prepared.runId);
+    expect(steps.map((s) => `${s.action}:${s.status}`)).toEqual(['wait-for:PROCESSED', 'send:PROCESSED']);
+    expect(steps[0].result).toEqual({ matched: false, event: null });
+    expect(steps[1].message_id).toBe(`${prepared.runId}:seq.1`);
+  });
+
+  it('upgrade-nudge: when Upgraded comes on day 2, no nudge is sent', async () => {
+    const ws = await herald.newWorkspace();
+    const prepared = await herald.app.get(RunsService).prepare({ workspaceId: ws.id, target: { kind: 'sequence', name: 'upgrade-nudge' }, context: { recipient: 'upgrader' }, source: 'test' });
+    const result = await withWorker(async () => {
+      const handle = await startInTestEnv(prepared);
+      await env.sleep('2 days');
+      // What the ingest workflow sends when the user's Upgraded event arrives.
+      await handle.signal(routedEventSignal, { messageId: randomUUID(), event: 'Upgraded', body: { type: 'track', event: 'Upgraded', userId: 'upgrader' } });
+      return handle.result();
+    });
+    expect(result).toEqual({ status: 'PROCESSED' });
+    const steps = await runSteps(herald, ws.auth, prepared.runId);
+    expect(steps.map((s) => `${s.action}:${s.status}`)).toEqual(['wait-for:PROCESSED']);
+    expect(steps[0].result.matched).toBe(true);
+  });
+
+  it('a JSON template with a 3-day delay runs to the end', async () => {
+    const ws = await herald.newWorkspace();
+    const prepared = await herald.app.get(RunsService).prepare({
+      workspaceId: ws.id,
+      target: { kind: 'adhoc', steps: [{ action: 'send', template: 'day-0' }, { action: 'delay', duration: 'P3D' }, { action: 'send', template: 'day-3' }] },
+      context: { recipient: 'patient' },
+      source: 'test',
+    });
+    const startedAt = await env.currentTimeMs();
+    await withWorker(async () => (await startInTestEnv(prepared)).result());
+    expect((await env.currentTimeMs()) - startedAt).toBeGreaterThanOrEqual(3 * DAY);
+    const steps = await runSteps(herald, ws.auth, prepared.runId);
+    expect(steps.map((s) => `${s.action}:${s.status}`)).toEqual(['send:PROCESSED', 'delay:PROCESSED', 'send:PROCESSED']);
+    expect(steps[1].result).toEqual({ delayed_ms: 3 * DAY });
+  });
+});
