@@ -274,8 +274,10 @@ describe('cancel', () => {
     );
     expect(statuses(await runSteps(herald, ws.auth, a))).toEqual(['0:delay:CANCELED', '1:send:NOT PROCESSED']);
     expect((await herald.http.get(`/automations/runs/${unrelated}`).set(ws.auth)).body.status).toBe('WAITING');
-    const describe = await herald.temporal.client.workflow.getHandle(`run:${ws.id}:${a}`).describe();
-    expect(describe.status.name).toBe('CANCELLED');
+    // In Temporal too the run closes as canceled (not failed or completed).
+    const handle = herald.temporal.client.workflow.getHandle(`run:${ws.id}:${a}`);
+    await expect(handle.result()).rejects.toThrow(/cancel/i);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
     // By run id; and canceling a finished run returns its state unchanged.
     expect((await herald.http.post('/automations/cancel').set(ws.auth).send({ run_id: unrelated })).body).toEqual({ canceled: [{ run_id: unrelated, status: 'CANCELED' }] });
     expect((await herald.http.post('/automations/cancel').set(ws.auth).send({ run_id: unrelated })).body).toEqual({ canceled: [{ run_id: unrelated, status: 'CANCELED' }] });

@@ -3,7 +3,8 @@ import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { RunsService } from '../../src/automations/runs/runs.service';
 import { resolveTemporalBinary } from '../../src/temporal/temporal-binary';
-import { WorkerHostService } from '../../src/temporal/worker-host.service';
+import pino from 'pino';
+import { installTemporalRuntime, WorkerHostService } from '../../src/temporal/worker-host.service';
 import { routedEventSignal } from '../../workflows/automation-run/messages';
 import type { PreparedRun } from '../../workflows/shared/run-types';
 import { readTestServers } from '../setup/test-env';
@@ -20,6 +21,7 @@ const taskQueue = `time-skipping-${randomUUID()}`;
 const DAY = 24 * 60 * 60 * 1000;
 
 beforeAll(async () => {
+  installTemporalRuntime(pino({ level: 'silent' }), 'silent');
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: resolveTemporalBinary(undefined, 'temporal-test-server') } },
   });
