@@ -1,7 +1,7 @@
-import { ApplicationFailure, ParentClosePolicy, proxyActivities, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { IngestActivities } from '../activities/ingest.activities';
 import type { IngestInput, IngestResult } from './shared/ingest-types';
-import { toTypedSearchAttributes } from './shared/search-attributes';
+import { startChildRun } from './shared/start-child-run';
 
 const { applyInboundEvent, routeEventToWaitingRuns, prepareEventRuns, recordIngestOutcome } = proxyActivities<IngestActivities>({
   startToCloseTimeout: '30 seconds',
@@ -24,13 +24,7 @@ export async function ingestWorkflow(input: IngestInput): Promise<IngestResult> 
     const runIds: string[] = [];
     for (const run of plan.prepared) {
       if (run.ignored) continue;
-      await startChild(run.workflowType, {
-        workflowId: run.workflowId,
-        args: [run.input],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: toTypedSearchAttributes(run.searchAttributes),
-      });
+      await startChildRun(run);
       runIds.push(run.runId);
     }
     const applied = input.type === 'identify' || input.type === 'group' || input.type === 'alias';

@@ -1,6 +1,5 @@
-import { ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import type { InvokeStep } from '../../../src/automations/steps/step.schema';
-import { toTypedSearchAttributes } from '../../shared/search-attributes';
+import { startChildRun } from '../../shared/start-child-run';
 import { effects } from '../activities';
 import type { RunSession, StepOutcome } from '../session';
 
@@ -21,12 +20,6 @@ export async function runInvoke(session: RunSession, step: InvokeStep, path: str
     },
     invokeChain: session.input.invokeChain,
   });
-  await startChild(prepared.workflowType, {
-    workflowId: prepared.workflowId,
-    args: [prepared.input],
-    parentClosePolicy: ParentClosePolicy.ABANDON,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    typedSearchAttributes: toTypedSearchAttributes(prepared.searchAttributes),
-  });
+  await startChildRun(prepared);
   return { result: { run_id: prepared.runId } };
 }
