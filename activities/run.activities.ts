@@ -42,8 +42,8 @@ export function createRunActivities({ runs, cancel, throttle, profiles, delivery
     /** Idempotent: delete by key. */
     unregisterWait: (w: { workspaceId: string; runId: string; path: string }) => runs.unregisterWait(w),
 
-    /** Idempotent by messageId: delivery never sends one message id twice. */
-    deliverMessage: (request: DeliveryRequest) => delivery.deliver(request),
+    /** Idempotent by messageId: delivery never sends one message id twice. (Runs recorded before delivery moved into the workflow.) */
+    deliverMessage: (request: DeliveryRequest) => delivery.deliverNow(request),
 
     /** Idempotent: canceling a canceled run changes nothing; the tombstone is refreshed. */
     async cancelRunsByToken(req: { workspaceId: string; token: string; exceptRunId?: string }) {

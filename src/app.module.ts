@@ -9,6 +9,8 @@ import { ConfigModule, RuntimeSettings } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { AutomationsModule } from './automations/automations.module';
 import { HealthModule } from './health/health.module';
+import { MessagesModule } from './messages/messages.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { InboundModule } from './inbound/inbound.module';
 import { ProfilesModule } from './profiles/profiles.module';
 import { TemporalModule } from './temporal/temporal.module';
@@ -56,6 +58,8 @@ export class AppModule {
         TenantsModule,
         InboundModule,
         AutomationsModule,
+        NotificationsModule,
+        MessagesModule,
         HealthModule,
         WorkerModule,
       ],

@@ -66,6 +66,10 @@ async function serve(mode: HeraldMode, config: ReturnType<typeof loadConfig>): P
   if (herald.apiUrl) lines.push(`  API:         ${herald.apiUrl}`, `  OpenAPI:     ${herald.apiUrl}/docs`, `  Inbound:     ${herald.apiUrl}/inbound/rudderstack`);
   lines.push(`  Temporal:    ${herald.temporalAddress}${herald.temporalUiUrl ? `   UI: ${herald.temporalUiUrl}` : ''}`);
   if (!config.database.url) lines.push(`  Postgres:    embedded, data in ${config.dataDir}`);
+  if (mode !== 'api') {
+    const smtp = config.delivery.smtpUrl ? new URL(config.delivery.smtpUrl) : null;
+    lines.push(smtp ? `  Email:       SMTP ${smtp.hostname}:${smtp.port || 'default port'}` : '  Email:       no SMTP_URL set: emails are printed to the log, not sent');
+  }
   if (herald.createdKey) {
     lines.push('', `  API key for workspace "default" (shown once, store it now): ${herald.createdKey}`);
   }

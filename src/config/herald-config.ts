@@ -101,6 +101,18 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   CANCEL_TOMBSTONE_TTL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^smtps?:\/\//, { message: 'SMTP_URL must look like smtp://user:pass@host:587 or smtps://...' })
+  SMTP_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  SMTP_FROM?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^https?:\/\/[^\s]+$/, { message: 'HERALD_PUBLIC_URL must be an http(s) URL' })
+  HERALD_PUBLIC_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(/^.{32,}$/, { message: 'HERALD_TRACKING_SECRET must be at least 32 characters' })
+  HERALD_TRACKING_SECRET?: string;
 }
 
 export interface HeraldConfig {
@@ -114,6 +126,15 @@ export interface HeraldConfig {
   allowPrivateNetworks: string[];
   /** How long after a cancel a run starting with the same token is canceled at start (ms). */
   cancelTombstoneTtlMs: number;
+  delivery: {
+    /** SMTP server for the email channel; undefined: emails are printed to the log instead. */
+    smtpUrl?: string;
+    from: string;
+    /** Base URL of this API as recipients reach it (tracking pixel and links). */
+    publicUrl: string;
+    /** Signs tracking tokens; undefined: a secret is generated once and kept in Postgres. */
+    trackingSecret?: string;
+  };
   /** Initial API key for the default workspace, if given. */
   initialApiKey?: string;
   database: {
@@ -177,6 +198,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     allowPrivateNetworks: (vars.HERALD_ALLOW_PRIVATE_NETWORKS ?? '').split(',').map((c) => c.trim()).filter(Boolean),
     cancelTombstoneTtlMs: ttl,
     initialApiKey: vars.HERALD_API_KEY,
+    delivery: {
+      smtpUrl: vars.SMTP_URL,
+      from: vars.SMTP_FROM ?? 'Herald <herald@localhost>',
+      publicUrl: (vars.HERALD_PUBLIC_URL ?? `http://localhost:${vars.PORT ?? 3000}`).replace(/\/$/, ''),
+      trackingSecret: vars.HERALD_TRACKING_SECRET,
+    },
     database: {
       url: vars.DATABASE_URL,
       poolSize: vars.DATABASE_POOL_SIZE ?? 20,

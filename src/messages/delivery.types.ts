@@ -5,23 +5,43 @@ export type MessageStatus =
   | 'ENQUEUED' | 'SENT' | 'DELIVERED' | 'OPENED' | 'CLICKED'
   | 'UNDELIVERABLE' | 'UNROUTABLE' | 'UNMAPPED' | 'CANCELED';
 
-/** What a `send` step (or POST /send) asks delivery to do. The message id is the idempotency key. */
+export const FINAL_MESSAGE_STATUSES: readonly MessageStatus[] = ['UNDELIVERABLE', 'UNROUTABLE', 'UNMAPPED', 'CANCELED'];
+
+/** What a `send` step or POST /send asks delivery to do. The message id is the idempotency key. */
 export interface DeliveryRequest {
   workspaceId: string;
   /** Derived from the run and step (or the request): a retried delivery never sends twice. */
   messageId: string;
   runId: string | null;
+  /** The user id (or, for an email-only recipient, the email address). */
   recipient: string | null;
-  /** Notification template id; null when `message` carries the content. */
+  /** Notification template id; null when `message` or `content` carries the content. */
   template: string | null;
+  /** A /send message object (the send step's `message` field). */
   message: JsonObject | null;
   brand: string | null;
+  /** Restricts (and orders) the channels to try. */
   channels: string[] | null;
   data: JsonObject;
   profile: JsonObject;
+  requestId?: string | null;
+  /** Addresses given with the request (`to.email`, `to.webhook_url`). */
+  to?: JsonObject | null;
+  routing?: { method?: 'single' | 'all'; channels?: string[] } | null;
+  /** Inline content instead of a template. */
+  content?: { title?: string; body?: string } | null;
+  tenantId?: string | null;
 }
 
 export interface DeliveryResult {
   messageId: string;
   status: MessageStatus;
+}
+
+/** What prepareMessage decided: a final status already, or the channels to try and how. */
+export interface DeliveryPlan {
+  messageId: string;
+  final?: MessageStatus;
+  channels: string[];
+  method: 'single' | 'all';
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@ne
 import { DefaultLogger, LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Logger as PinoLogger } from 'pino';
 import * as path from 'node:path';
+import { createDeliveryActivities } from '../../activities/delivery.activities';
 import { createFetchDataActivities } from '../../activities/fetch-data.activities';
 import { createIngestActivities } from '../../activities/ingest.activities';
 import { createRunActivities } from '../../activities/run.activities';
@@ -56,6 +57,7 @@ export class WorkerHostService implements OnApplicationShutdown {
       ...createIngestActivities({ profiles: this.profiles, tenants: this.tenants, eventLog: this.eventLog, eventRuns: this.eventRuns, runs: this.runs, temporal }),
       ...createRunActivities({ runs: this.runs, cancel: this.cancel, throttle: this.throttle, profiles: this.profiles, delivery: this.delivery, temporal }),
       ...createFetchDataActivities({ config: this.config }),
+      ...createDeliveryActivities({ delivery: this.delivery }),
     };
   }
 

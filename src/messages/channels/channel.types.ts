@@ -1,0 +1,31 @@
+import type { JsonObject } from '../../../workflows/shared/json';
+
+/** What a channel transport needs for one message; content is already rendered for this channel. */
+export interface ChannelSend {
+  workspaceId: string;
+  messageId: string;
+  recipient: string | null;
+  content: JsonObject;
+  /** Where to: email address, webhook URL. */
+  address: string | null;
+}
+
+export interface ChannelReceipt {
+  provider: string;
+  /** What the provider answered (SMTP response, HTTP status). */
+  response: string;
+  /** True when the channel itself confirms delivery (inbox stored, webhook 2xx). */
+  delivered: boolean;
+}
+
+/** A failure of a channel transport; `retryable` says whether another attempt may succeed. */
+export class ChannelError extends Error {
+  constructor(message: string, public readonly retryable: boolean) {
+    super(message);
+    this.name = 'ChannelError';
+  }
+}
+
+export interface ChannelTransport {
+  send(message: ChannelSend): Promise<ChannelReceipt>;
+}

@@ -1,0 +1,60 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { createTransport, Transporter } from 'nodemailer';
+import { HERALD_CONFIG, HeraldConfig } from '../../config/herald-config';
+import { ChannelError, ChannelReceipt, ChannelSend, ChannelTransport } from './channel.types';
+
+/**
+ * Email over SMTP (nodemailer). Without SMTP_URL, messages are printed to the log instead, so the
+ * embedded setup works with no mail server. The Herald message id travels as the email's
+ * Message-ID (and X-Herald-Message-Id), the idempotency key a receiving system can dedupe on.
+ */
+@Injectable()
+export class EmailChannel implements ChannelTransport, OnApplicationShutdown {
+  private readonly logger = new Logger('EmailChannel');
+  private readonly transport: Transporter;
+  readonly provider: 'smtp' | 'log';
+
+  constructor(@Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {
+    const smtp = config.delivery.smtpUrl;
+    this.provider = smtp ? 'smtp' : 'log';
+    this.transport = smtp
+      ? createTransport(`${smtp}${smtp.includes('?') ? '&' : '?'}connectionTimeout=10000&greetingTimeout=10000&socketTimeout=30000`)
+      : createTransport({ jsonTransport: true });
+  }
+
+  async send(message: ChannelSend): Promise<ChannelReceipt> {
+    if (!message.address) throw new ChannelError('no email address', false);
+    const content = message.content as { subject?: string; html?: string; text?: string };
+    try {
+      const info = await this.transport.sendMail({
+        from: this.config.delivery.from,
+        to: message.address,
+        subject: content.subject ?? '',
+        html: content.html,
+        text: content.text,
+        messageId: emailMessageId(message.workspaceId, message.messageId),
+        headers: { 'X-Herald-Message-Id': message.messageId },
+      });
+      if (this.provider === 'log') {
+        this.logger.log(`email (no SMTP_URL configured, printed instead of sent): ${info.message}`);
+        return { provider: 'log', response: 'printed to the log', delivered: false };
+      }
+      return { provider: 'smtp', response: String(info.response ?? 'accepted'), delivered: false };
+    } catch (err) {
+      const e = err as { responseCode?: number; message?: string; code?: string };
+      // 5xx SMTP replies are permanent (bad address, rejected); connection trouble and 4xx may pass later.
+      const permanent = typeof e.responseCode === 'number' && e.responseCode >= 500;
+      throw new ChannelError(`smtp: ${e.message ?? String(err)}`, !permanent);
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.transport.close();
+  }
+}
+
+/** RFC 5322 Message-ID from the Herald message id (characters outside dot-atom become '-'). */
+export function emailMessageId(workspaceId: string, messageId: string): string {
+  const local = `${workspaceId}.${messageId}`.replace(/[^A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]/g, '-').replace(/\.{2,}/g, '.');
+  return `<${local}@herald>`;
+}
