@@ -68,7 +68,8 @@ export class DeliveryService {
       return { messageId, final: 'UNMAPPED', channels: [], method: 'single' };
     }
 
-    const isUser = Boolean(recipient) && !(recipient === to.email && !to.user_id && !req.recipient);
+    // An email-only recipient (`to: { email }`) has no profile and no inbox.
+    const isUser = Boolean(recipient) && (Boolean(to.user_id) || recipient !== to.email);
     const stored = isUser && recipient ? await this.profiles.get(workspaceId, recipient) : null;
     const profile = deepMerge(deepMerge(stored ?? {}, req.profile ?? {}), isPlainObject(inline.profile) ? inline.profile : {});
     const data = deepMerge(req.data ?? {}, isPlainObject(inline.data) ? inline.data : {});
