@@ -27,10 +27,11 @@ const describeRecord = RECORD ? describe : describe.skip;
 
 describeReplay('recorded histories replay against the current workflow code', () => {
   beforeAll(() => installTemporalRuntime(pino({ level: 'silent' }), 'silent'));
-  const files = fs.readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort();
+  // Older histories stay in subfolders: runs recorded by earlier code must keep replaying.
+  const files = (fs.readdirSync(HISTORIES, { recursive: true }) as string[]).filter((f) => f.endsWith('.json')).sort();
 
   it('has histories to replay', () => {
-    expect(files.length).toBeGreaterThanOrEqual(6);
+    expect(files.length).toBeGreaterThanOrEqual(12);
   });
 
   it.each(files)('%s', async (file) => {
@@ -129,5 +130,21 @@ describeRecord('record histories (HERALD_RECORD_HISTORIES=1)', () => {
     for await (const wf of herald.temporal.client.workflow.list({ query: `WorkflowType = 'batchCollector' AND TaskQueue = '${herald.config.temporal.taskQueue}'` })) batches.push(wf);
     expect(batches.length).toBeGreaterThan(0);
     await save('batch-collector', batches[0].workflowId);
+
+    // Delivery: a send step delivering inside the run, a /send message workflow, a tenant fan-out.
+    await herald.http.put('/notifications/hist').set(ws.auth).send({
+      name: 'Hist', channels: { email: { subject: 'Hi {{ profile.name }}', html: '<a href="https://example.com">x</a>' }, inbox: { title: 't', body: 'b' } },
+      routing: { method: 'all', channels: ['email', 'inbox'] },
+    }).expect(200);
+    await herald.http.put('/profiles/h4').set(ws.auth).send({ profile: { name: 'H', email: 'h4@example.com' } }).expect(200);
+    const sendRun = await invokeAdHoc(herald, ws.auth, { recipient: 'h4', automation: { steps: [{ action: 'send', template: 'hist' }, { action: 'send', template: 'missing' }] } });
+    await runReaches(herald, ws.auth, sendRun, ['PROCESSED']);
+    await save('automation-run-send-delivers', `run:${ws.id}:${sendRun}`);
+    const requestId = (await herald.http.post('/send').set(ws.auth).send({ message: { to: { user_id: 'h4' }, template: 'hist' } })).body.requestId;
+    await save('message-workflow', `message:${ws.id}:${requestId}`);
+    await herald.http.put('/tenants/ht').set(ws.auth).send({ name: 'HT' }).expect(200);
+    await herald.http.put('/users/h4/tenants/ht').set(ws.auth).send({}).expect(200);
+    const tenantRequest = (await herald.http.post('/send').set(ws.auth).send({ message: { to: { tenant_id: 'ht' }, template: 'hist' } })).body.requestId;
+    await save('send-request-tenant', `send:${ws.id}:${tenantRequest}`);
   }, 120_000);
 });
