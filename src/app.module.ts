@@ -9,6 +9,7 @@ import { ConfigModule, RuntimeSettings } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { AutomationsModule } from './automations/automations.module';
 import { HealthModule } from './health/health.module';
+import { IntegrationsModule } from './integrations/integrations.module';
 import { MessagesModule } from './messages/messages.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { InboundModule } from './inbound/inbound.module';
@@ -60,6 +61,7 @@ export class AppModule {
         AutomationsModule,
         NotificationsModule,
         MessagesModule,
+        IntegrationsModule,
         HealthModule,
         WorkerModule,
       ],

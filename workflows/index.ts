@@ -5,3 +5,4 @@ export { sequenceRun } from './sequences/sequence-run.workflow';
 export { batchCollector } from './batch/batch-collector.workflow';
 export { messageWorkflow } from './delivery/message.workflow';
 export { sendRequestWorkflow } from './delivery/send-request.workflow';
+export { emitterWorkflow } from './emitter/emitter.workflow';

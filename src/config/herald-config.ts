@@ -113,6 +113,15 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(/^.{32,}$/, { message: 'HERALD_TRACKING_SECRET must be at least 32 characters' })
   HERALD_TRACKING_SECRET?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  HERALD_OUTBOUND_BATCH_SIZE?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60000)
+  HERALD_OUTBOUND_FLUSH_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(20) @Max(40000)
+  HERALD_EMITTER_MAX_HISTORY?: number;
 }
 
 export interface HeraldConfig {
@@ -134,6 +143,14 @@ export interface HeraldConfig {
     publicUrl: string;
     /** Signs tracking tokens; undefined: a secret is generated once and kept in Postgres. */
     trackingSecret?: string;
+  };
+  outbound: {
+    /** Events per request to the data plane. */
+    batchSize: number;
+    /** How long the emitter gathers events before a flush. */
+    flushMs: number;
+    /** History events after which the emitter continues as new. */
+    maxHistory: number;
   };
   /** Initial API key for the default workspace, if given. */
   initialApiKey?: string;
@@ -203,6 +220,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       from: vars.SMTP_FROM ?? 'Herald <herald@localhost>',
       publicUrl: (vars.HERALD_PUBLIC_URL ?? `http://localhost:${vars.PORT ?? 3000}`).replace(/\/$/, ''),
       trackingSecret: vars.HERALD_TRACKING_SECRET,
+    },
+    outbound: {
+      batchSize: vars.HERALD_OUTBOUND_BATCH_SIZE ?? 100,
+      flushMs: vars.HERALD_OUTBOUND_FLUSH_MS ?? 1000,
+      maxHistory: vars.HERALD_EMITTER_MAX_HISTORY ?? 2000,
     },
     database: {
       url: vars.DATABASE_URL,

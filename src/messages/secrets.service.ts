@@ -27,6 +27,11 @@ export class SecretsService {
     return this.tracking;
   }
 
+  /** The installation's key for sealing stored secrets (same source as the tracking secret). */
+  sealingKey(): Promise<string> {
+    return this.trackingSecret();
+  }
+
   async webhookSecret(workspaceId: string): Promise<string> {
     const cached = this.webhook.get(workspaceId);
     if (cached) return cached;

@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { createDeliveryActivities } from '../../activities/delivery.activities';
 import { createFetchDataActivities } from '../../activities/fetch-data.activities';
 import { createIngestActivities } from '../../activities/ingest.activities';
+import { createOutboundActivities } from '../../activities/outbound.activities';
+import { OutboundService } from '../integrations/outbound.service';
 import { createRunActivities } from '../../activities/run.activities';
 import { CancelService } from '../automations/runs/cancel.service';
 import { EventRunsService } from '../automations/runs/event-runs.service';
@@ -48,6 +50,7 @@ export class WorkerHostService implements OnApplicationShutdown {
     private readonly cancel: CancelService,
     private readonly throttle: ThrottleService,
     private readonly delivery: DeliveryService,
+    private readonly outbound: OutboundService,
   ) {}
 
   /** Every activity, wired from the app's services (the one place that knows them all). */
@@ -58,6 +61,7 @@ export class WorkerHostService implements OnApplicationShutdown {
       ...createRunActivities({ runs: this.runs, cancel: this.cancel, throttle: this.throttle, profiles: this.profiles, delivery: this.delivery, temporal }),
       ...createFetchDataActivities({ config: this.config }),
       ...createDeliveryActivities({ delivery: this.delivery }),
+      ...createOutboundActivities({ outbound: this.outbound }),
     };
   }
 

@@ -47,7 +47,11 @@ describeRecord('record histories (HERALD_RECORD_HISTORIES=1)', () => {
   let port = 0;
   beforeAll(async () => {
     herald = await startTestHerald({ env: { HERALD_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32' } });
-    server = http.createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"fetched":true}'));
+    // Answers fetch-data with JSON and the outbound data plane's /v1/batch with 200.
+    server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"fetched":true}'));
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     port = (server.address() as AddressInfo).port;
   });
@@ -69,6 +73,7 @@ describeRecord('record histories (HERALD_RECORD_HISTORIES=1)', () => {
 
   it('records', async () => {
     const ws = await herald.newWorkspace();
+    await herald.http.put('/integrations/rudderstack').set(ws.auth).send({ write_key: 'history-key', data_plane_url: `http://127.0.0.1:${port}`, journey_events: true }).expect(200);
     await publishedTemplate(herald, ws.auth, { name: 'Child', alias: 'child', steps: [{ action: 'send', template: 'child' }] });
     const all = await invokeAdHoc(herald, ws.auth, {
       recipient: 'h1',
@@ -146,5 +151,15 @@ describeRecord('record histories (HERALD_RECORD_HISTORIES=1)', () => {
     await herald.http.put('/users/h4/tenants/ht').set(ws.auth).send({}).expect(200);
     const tenantRequest = (await herald.http.post('/send').set(ws.auth).send({ message: { to: { tenant_id: 'ht' }, template: 'hist' } })).body.requestId;
     await save('send-request-tenant', `send:${ws.id}:${tenantRequest}`);
+
+    // The emitter never ends by itself: terminate it after it has flushed, then record.
+    const emitter = herald.temporal.client.workflow.getHandle(`emitter:${ws.id}`);
+    await waitUntil(async () => {
+      const [{ n }] = await herald.db.query('SELECT count(*)::int AS n FROM outbound_events WHERE workspace_id = $1 AND sent_at IS NULL', [ws.id]);
+      const [{ sent }] = await herald.db.query('SELECT count(*)::int AS sent FROM outbound_events WHERE workspace_id = $1', [ws.id]);
+      return n === 0 && sent > 5;
+    }, { what: 'outbound events flushed' });
+    await emitter.terminate('recording its history');
+    await save('emitter', `emitter:${ws.id}`);
   }, 120_000);
 });

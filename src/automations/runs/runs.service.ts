@@ -17,6 +17,7 @@ import { TemporalClientService } from '../../temporal/temporal-client.service';
 import { sequenceCatalog } from '../sequences/sequence-catalog';
 import { parseSteps, Step, StepValidationError } from '../steps/step.schema';
 import { TemplatesService } from '../templates/templates.service';
+import { RunEventsPublisher, RunStatusChange } from './run-events.publisher';
 
 export type RunTarget =
   | { kind: 'template'; ref: string }
@@ -54,6 +55,7 @@ export class RunsService {
     private readonly templates: TemplatesService,
     private readonly profiles: ProfilesService,
     private readonly temporal: TemporalClientService,
+    private readonly runEvents: RunEventsPublisher,
   ) {}
 
   /**
@@ -166,7 +168,19 @@ export class RunsService {
       await this.db.query(`UPDATE automation_runs SET error = $3, finished_at = now() WHERE workspace_id = $1 AND id = $2`, [workspaceId, runId, reason]);
       return { ...prepared, ignored: reason };
     }
+    await this.publishRunStatus(workspaceId, runId, 'STARTED', {
+      run_id: runId, recipient, template_id: templateId, sequence, source: req.source,
+    });
     return prepared;
+  }
+
+  /** Publishes a run's start or end (for journey events); repeats are fine, subscribers dedupe. */
+  private async publishRunStatus(workspaceId: string, runId: string, status: RunStatusChange['status'], run?: RunStatusChange['run']): Promise<void> {
+    if (!run) {
+      const r = await this.row(workspaceId, runId);
+      run = { run_id: r.id, recipient: r.recipient, template_id: r.template_id, sequence: r.sequence, source: r.source, error: r.error };
+    }
+    await this.runEvents.publish({ workspaceId, runId, status, at: Date.now(), run });
   }
 
   /** Starts a prepared run from the API (event-triggered and invoked runs start as child workflows instead). */
@@ -204,6 +218,7 @@ export class RunsService {
          WHERE workspace_id = $1 AND id = $2 AND status NOT IN ('PROCESSED', 'CANCELED', 'ERROR')`,
         [workspaceId, runId, run.status, run.error ?? null, final],
       );
+      if (final) await this.publishRunStatus(workspaceId, runId, run.status as RunStatusChange['status']);
     }
   }
 

@@ -1,0 +1,42 @@
+import { Body, Controller, Delete, Get, HttpCode, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkspaceId } from '../common/auth/workspace.decorator';
+import { TemporalClientService } from '../temporal/temporal-client.service';
+import { RudderstackIntegrationDto } from './dto/rudderstack.dto';
+import { IntegrationsService } from './integrations.service';
+import { emitterWorkflowId } from './outbound.service';
+
+@ApiTags('integrations')
+@ApiBearerAuth()
+@Controller('integrations/rudderstack')
+export class IntegrationsController {
+  constructor(private readonly integrations: IntegrationsService, private readonly temporal: TemporalClientService) {}
+
+  @Put()
+  @ApiOperation({ summary: 'Set the RudderStack outbound integration (write key stored encrypted, shown masked)' })
+  async put(@WorkspaceId() ws: string, @Body() body: RudderstackIntegrationDto) {
+    const view = await this.integrations.put(ws, body);
+    // A waiting emitter (e.g. after a refused write key) retries at once.
+    await this.temporal.client.workflow
+      .getHandle(emitterWorkflowId(ws))
+      .signal('integrationChanged')
+      .catch((err) => {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      });
+    return view;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'The integration: masked key, data plane, enabled, status and last error, events sent and pending' })
+  get(@WorkspaceId() ws: string) {
+    return this.integrations.get(ws);
+  }
+
+  @Delete()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove the integration (pending events are dropped)' })
+  async delete(@WorkspaceId() ws: string): Promise<void> {
+    await this.integrations.delete(ws);
+  }
+}

@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { unseal, seal } from '../common/crypto/secret-box';
+import { notFound } from '../common/errors/api-error';
+import { SecretsService } from '../messages/secrets.service';
+import { RudderstackIntegrationDto } from './dto/rudderstack.dto';
+
+interface Row {
+  write_key_encrypted: string;
+  write_key_hint: string;
+  data_plane_url: string;
+  enabled: boolean;
+  journey_events: boolean;
+  status: string;
+  last_error: string | null;
+  last_error_at: Date | null;
+  last_success_at: Date | null;
+  events_sent: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface IntegrationSettings {
+  enabled: boolean;
+  journeyEvents: boolean;
+}
+
+const SETTINGS_TTL_MS = 2_000;
+
+/** The RudderStack outbound integration of a workspace; the write key is sealed at rest and shown masked. */
+@Injectable()
+export class IntegrationsService {
+  private readonly settingsCache = new Map<string, { value: IntegrationSettings | null; expires: number }>();
+
+  constructor(@InjectDataSource() private readonly db: DataSource, private readonly secrets: SecretsService) {}
+
+  async put(workspaceId: string, body: RudderstackIntegrationDto) {
+    const sealed = seal(body.write_key, await this.secrets.sealingKey());
+    await this.db.query(
+      `INSERT INTO rudderstack_integrations (workspace_id, write_key_encrypted, write_key_hint, data_plane_url, enabled, journey_events)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (workspace_id) DO UPDATE SET write_key_encrypted = EXCLUDED.write_key_encrypted, write_key_hint = EXCLUDED.write_key_hint,
+         data_plane_url = EXCLUDED.data_plane_url, enabled = EXCLUDED.enabled, journey_events = EXCLUDED.journey_events,
+         status = 'ok', last_error = NULL, updated_at = now()`,
+      [workspaceId, sealed, mask(body.write_key), body.data_plane_url.replace(/\/+$/, ''), body.enabled ?? true, body.journey_events ?? false],
+    );
+    this.settingsCache.delete(workspaceId);
+    return this.get(workspaceId);
+  }
+
+  async get(workspaceId: string) {
+    const row = await this.row(workspaceId);
+    if (!row) throw notFound('no RudderStack integration: PUT /integrations/rudderstack first');
+    const [{ pending }] = (await this.db.query(
+      'SELECT count(*)::int AS pending FROM outbound_events WHERE workspace_id = $1 AND sent_at IS NULL',
+      [workspaceId],
+    )) as Array<{ pending: number }>;
+    return {
+      write_key: row.write_key_hint,
+      data_plane_url: row.data_plane_url,
+      enabled: row.enabled,
+      journey_events: row.journey_events,
+      status: row.status,
+      last_error: row.last_error,
+      last_error_at: row.last_error_at?.toISOString() ?? null,
+      last_success_at: row.last_success_at?.toISOString() ?? null,
+      events_sent: Number(row.events_sent),
+      events_pending: pending,
+      updated_at: row.updated_at.toISOString(),
+    };
+  }
+
+  async delete(workspaceId: string): Promise<void> {
+    const [, affected] = (await this.db.query('DELETE FROM rudderstack_integrations WHERE workspace_id = $1', [workspaceId])) as [unknown, number];
+    if (!affected) throw notFound('no RudderStack integration');
+    // Nothing is kept for an integration that no longer exists.
+    await this.db.query('DELETE FROM outbound_events WHERE workspace_id = $1 AND sent_at IS NULL', [workspaceId]);
+    this.settingsCache.delete(workspaceId);
+  }
+
+  /** Whether status changes should be emitted (cached briefly: it is read on every change). */
+  async settings(workspaceId: string): Promise<IntegrationSettings | null> {
+    const cached = this.settingsCache.get(workspaceId);
+    if (cached && cached.expires > Date.now()) return cached.value;
+    const row = await this.row(workspaceId);
+    const value = row ? { enabled: row.enabled, journeyEvents: row.journey_events } : null;
+    this.settingsCache.set(workspaceId, { value, expires: Date.now() + SETTINGS_TTL_MS });
+    return value;
+  }
+
+  /** The write key in clear, for the flush activity only. */
+  async credentials(workspaceId: string): Promise<{ writeKey: string; dataPlaneUrl: string; enabled: boolean } | null> {
+    const row = await this.row(workspaceId);
+    if (!row) return null;
+    return { writeKey: unseal(row.write_key_encrypted, await this.secrets.sealingKey()), dataPlaneUrl: row.data_plane_url, enabled: row.enabled };
+  }
+
+  async recordSuccess(workspaceId: string, sent: number): Promise<void> {
+    await this.db.query(
+      `UPDATE rudderstack_integrations SET status = 'ok', last_success_at = now(), events_sent = events_sent + $2 WHERE workspace_id = $1`,
+      [workspaceId, sent],
+    );
+  }
+
+  async recordFailure(workspaceId: string, reason: string, failing: boolean): Promise<void> {
+    await this.db.query(
+      `UPDATE rudderstack_integrations SET last_error = $2, last_error_at = now(), status = CASE WHEN $3 THEN 'failing' ELSE status END
+       WHERE workspace_id = $1`,
+      [workspaceId, reason, failing],
+    );
+  }
+
+  private async row(workspaceId: string): Promise<Row | null> {
+    const rows = (await this.db.query('SELECT * FROM rudderstack_integrations WHERE workspace_id = $1', [workspaceId])) as Row[];
+    return rows[0] ?? null;
+  }
+}
+
+function mask(key: string): string {
+  return `${key.slice(0, 4)}…`;
+}
