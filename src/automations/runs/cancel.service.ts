@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { FINAL_RUN_STATUSES, RunStatus } from '../../../workflows/shared/run-types';
+import { mapWithConcurrency } from '../../common/concurrency';
 import { TemporalClientService } from '../../temporal/temporal-client.service';
 import { RunsService } from './runs.service';
 
@@ -11,8 +12,9 @@ export interface CanceledRun {
   status: RunStatus;
 }
 
-/** How long a cancel waits for each run to reach its final state before answering. */
-const FINAL_STATE_WAIT_MS = 15_000;
+/** How long a cancel waits for the runs to reach their final state: longer for more runs, within bounds. */
+const finalStateWaitMs = (runs: number) => Math.min(15_000 + runs * 5, 120_000);
+const CANCEL_CONCURRENCY = 32;
 
 /**
  * Cancels runs by token or id. A token cancel first writes a tombstone, then cancels the
@@ -34,28 +36,40 @@ export class CancelService {
       [workspaceId, token],
     );
     const targets = await this.runs.activeRunsWithToken(workspaceId, token, exceptRunId);
-    return Promise.all(targets.map((t) => this.cancelOne(workspaceId, t.id, t.workflow_id)));
+    // Thousands of runs may share a token: cancel with bounded concurrency, then wait on one query.
+    await mapWithConcurrency(targets, CANCEL_CONCURRENCY, (t) => this.requestCancel(t.workflow_id));
+    return this.awaitFinal(workspaceId, targets.map((t) => t.id));
   }
 
   async cancelByRunId(workspaceId: string, runId: string): Promise<CanceledRun[]> {
     const run = await this.runs.row(workspaceId, runId);
     if (!this.runs.isActive(run.status)) return [{ run_id: run.id, status: run.status }];
-    return [await this.cancelOne(workspaceId, run.id, run.workflow_id)];
+    await this.requestCancel(run.workflow_id);
+    return this.awaitFinal(workspaceId, [run.id]);
   }
 
-  private async cancelOne(workspaceId: string, runId: string, workflowId: string): Promise<CanceledRun> {
+  private async requestCancel(workflowId: string): Promise<void> {
     try {
       await this.temporal.client.workflow.getHandle(workflowId).cancel();
     } catch (err) {
       // Not started yet (it will meet the tombstone) or already closed: its row tells the outcome.
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
-    const deadline = Date.now() + FINAL_STATE_WAIT_MS;
-    let status = await this.runs.status(workspaceId, runId);
-    while (!FINAL_RUN_STATUSES.includes(status) && Date.now() < deadline) {
+  }
+
+  /** Each run's status once all are final (or the wait runs out), from one query per poll. */
+  private async awaitFinal(workspaceId: string, runIds: string[]): Promise<CanceledRun[]> {
+    if (!runIds.length) return [];
+    const deadline = Date.now() + finalStateWaitMs(runIds.length);
+    for (;;) {
+      const rows = (await this.db.query('SELECT id, status FROM automation_runs WHERE workspace_id = $1 AND id = ANY($2::uuid[])', [
+        workspaceId, runIds,
+      ])) as Array<{ id: string; status: RunStatus }>;
+      if (rows.every((r) => FINAL_RUN_STATUSES.includes(r.status)) || Date.now() > deadline) {
+        const byId = new Map(rows.map((r) => [r.id, r.status]));
+        return runIds.map((id) => ({ run_id: id, status: byId.get(id)! }));
+      }
       await new Promise((r) => setTimeout(r, 100));
-      status = await this.runs.status(workspaceId, runId);
     }
-    return { run_id: runId, status };
   }
 }

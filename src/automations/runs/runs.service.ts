@@ -287,10 +287,6 @@ export class RunsService {
     return this.toView(await this.row(workspaceId, runId));
   }
 
-  async status(workspaceId: string, runId: string): Promise<RunStatus> {
-    return (await this.row(workspaceId, runId)).status;
-  }
-
   /** Every step with its status: recorded ones as recorded, top-level steps never reached as NOT PROCESSED. */
   async steps(workspaceId: string, runId: string) {
     const run = await this.row(workspaceId, runId);
