@@ -16,6 +16,7 @@ import { InboundModule } from './inbound/inbound.module';
 import { ProfilesModule } from './profiles/profiles.module';
 import { TemporalModule } from './temporal/temporal.module';
 import { WorkerModule } from './temporal/worker.module';
+import { StudioModule } from './studio/studio.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 
@@ -63,6 +64,7 @@ export class AppModule {
         MessagesModule,
         IntegrationsModule,
         HealthModule,
+        StudioModule,
         WorkerModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],

@@ -109,8 +109,8 @@ export class DeliveryService {
 
   /**
    * Sends on one channel. Never sends a message id twice on a channel: an accepted send is
-   * remembered, and an attempt whose process died mid-send (state left `sending`) is not
-   * repeated — a possible duplicate is worse than an unconfirmed send (see README).
+   * remembered; an attempt that died past its commit point (state `committing`) is not repeated
+   * — a possible duplicate email is worse than an unconfirmed one (see README).
    */
   async sendOnChannel(workspaceId: string, messageId: string, channel: ChannelName): Promise<DeliveryResult> {
     const message = await this.messages.row(workspaceId, messageId);
@@ -119,7 +119,10 @@ export class DeliveryService {
       workspaceId, messageId, channel,
     ])) as Array<{ state: string }>;
     if (previous?.state === 'accepted') return this.accepted(workspaceId, messageId, channel, null);
-    if (previous?.state === 'sending') {
+    // An attempt that died after its commit point may have been accepted: email cannot be taken
+    // back, so it is not sent again. One that died before it (`sending`) sent nothing complete,
+    // and inbox (an idempotent insert) and webhooks (Idempotency-Key) are always safe to repeat.
+    if (previous?.state === 'committing') {
       return this.accepted(workspaceId, messageId, channel, { provider: channel, response: 'unconfirmed: the previous attempt stopped mid-send; not sent again', delivered: false });
     }
     await this.db.query(
@@ -133,6 +136,12 @@ export class DeliveryService {
     try {
       const receipt = await this.transports[channel].send({
         workspaceId, messageId, recipient: message.recipient, content: (content[channel] ?? {}) as JsonObject, address: addresses[channel] ?? null,
+        commit: async () => {
+          await this.db.query(
+            `UPDATE channel_deliveries SET state = 'committing', updated_at = now() WHERE workspace_id = $1 AND message_id = $2 AND channel = $3`,
+            [workspaceId, messageId, channel],
+          );
+        },
       });
       faultPoint('after-provider-accept');
       return await this.accepted(workspaceId, messageId, channel, receipt);

@@ -8,6 +8,11 @@ export interface ChannelSend {
   content: JsonObject;
   /** Where to: email address, webhook URL. */
   address: string | null;
+  /**
+   * Called by a transport right before the point of no return (for SMTP: before the last byte
+   * of DATA). A process that dies before it left nothing accepted; after it, the outcome is unknown.
+   */
+  commit?: () => Promise<void>;
 }
 
 export interface ChannelReceipt {

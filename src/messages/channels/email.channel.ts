@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, Transporter } from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { Readable } from 'node:stream';
 import { HERALD_CONFIG, HeraldConfig } from '../../config/herald-config';
 import { ChannelError, ChannelReceipt, ChannelSend, ChannelTransport } from './channel.types';
 
@@ -25,16 +27,20 @@ export class EmailChannel implements ChannelTransport, OnApplicationShutdown {
   async send(message: ChannelSend): Promise<ChannelReceipt> {
     if (!message.address) throw new ChannelError('no email address', false);
     const content = message.content as { subject?: string; html?: string; text?: string };
+    const mail = {
+      from: this.config.delivery.from,
+      to: message.address,
+      subject: content.subject ?? '',
+      html: content.html,
+      text: content.text,
+      messageId: emailMessageId(message.workspaceId, message.messageId),
+      headers: { 'X-Herald-Message-Id': message.messageId },
+    };
     try {
-      const info = await this.transport.sendMail({
-        from: this.config.delivery.from,
-        to: message.address,
-        subject: content.subject ?? '',
-        html: content.html,
-        text: content.text,
-        messageId: emailMessageId(message.workspaceId, message.messageId),
-        headers: { 'X-Herald-Message-Id': message.messageId },
-      });
+      const info =
+        this.provider === 'log'
+          ? await this.transport.sendMail(mail)
+          : await this.transport.sendMail({ envelope: { from: addressOf(mail.from), to: [message.address] }, raw: await this.withCommitPoint(mail, message.commit) });
       if (this.provider === 'log') {
         this.logger.log(`email (no SMTP_URL configured, printed instead of sent): ${info.message}`);
         return { provider: 'log', response: 'printed to the log', delivered: false };
@@ -48,6 +54,32 @@ export class EmailChannel implements ChannelTransport, OnApplicationShutdown {
     }
   }
 
+  /**
+   * The message as a stream that holds back its last byte until `commit` has run. nodemailer
+   * reads it only once the server is in DATA, so dying before the commit leaves the message
+   * unfinished (the server discards it) and it is safe to send again.
+   */
+  private async withCommitPoint(mail: ConstructorParameters<typeof MailComposer>[0], commit?: () => Promise<void>): Promise<Readable> {
+    const raw = await new MailComposer(mail).compile().build();
+    let reads = 0;
+    return new Readable({
+      read() {
+        reads++;
+        if (reads === 1) {
+          this.push(raw.subarray(0, raw.length - 1));
+        } else if (reads === 2) {
+          (commit ?? (async () => undefined))().then(
+            () => {
+              this.push(raw.subarray(raw.length - 1));
+              this.push(null);
+            },
+            (err) => this.destroy(err as Error),
+          );
+        }
+      },
+    });
+  }
+
   onApplicationShutdown(): void {
     this.transport.close();
   }
@@ -57,4 +89,10 @@ export class EmailChannel implements ChannelTransport, OnApplicationShutdown {
 export function emailMessageId(workspaceId: string, messageId: string): string {
   const local = `${workspaceId}.${messageId}`.replace(/[^A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]/g, '-').replace(/\.{2,}/g, '.');
   return `<${local}@herald>`;
+}
+
+/** The bare address of "Name <addr>" (the SMTP envelope wants only the address). */
+function addressOf(from: string): string {
+  const match = /<([^>]+)>/.exec(from);
+  return match ? match[1] : from.trim();
 }

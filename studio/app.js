@@ -1,0 +1,115 @@
+// Herald Studio: sign-in, the layout, and the routes. Every page reads the public API.
+import { render } from 'preact';
+import { useState } from 'preact/hooks';
+import { api, getKey, setKey, signOut, takeFlash } from './lib/api.js';
+import { href, useRoute } from './lib/router.js';
+import { ErrorBox, html } from './lib/ui.js';
+import { IntegrationPage } from './pages/integration.js';
+import { AutomationEditor, AutomationsPage } from './pages/automations.js';
+import { RunPage, RunsPage } from './pages/runs.js';
+import { MessagePage, MessagesPage } from './pages/messages.js';
+import { NotificationPage, NotificationsPage } from './pages/notifications.js';
+
+const NAV = [
+  { section: 'integration', label: 'RudderStack', to: '#/integration' },
+  { section: 'automations', label: 'Automations', to: '#/automations' },
+  { section: 'runs', label: 'Runs', to: '#/runs' },
+  { section: 'messages', label: 'Messages', to: '#/messages' },
+  { section: 'notifications', label: 'Notification templates', to: '#/notifications' },
+];
+
+function SignIn({ next, onSignedIn }) {
+  const [key, setKeyValue] = useState('');
+  const [error, setError] = useState(() => takeFlash());
+  const [busy, setBusy] = useState(false);
+  const submit = async (e) => {
+    e.preventDefault();
+    const value = key.trim();
+    if (!value) return setError('Enter an API key.');
+    setBusy(true);
+    setError(null);
+    try {
+      await api('GET', '/automations', { query: { limit: 1 }, key: value });
+      setKey(value);
+      const target = next && !next.startsWith('#/signin') ? next : '#/integration';
+      if (location.hash !== target) location.hash = target;
+      onSignedIn();
+    } catch (err) {
+      setError(err.status === 401 ? 'That key was not accepted.' : err.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<div class="signin">
+    <form class="card" onSubmit=${submit} aria-label="Sign in">
+      <h1>Herald Studio</h1>
+      <p>Sign in with a Herald API key. It is kept in this browser tab's session only and sent with each API call.</p>
+      <div class="field">
+        <label for="api-key">API key</label>
+        <input id="api-key" name="api-key" type="password" autocomplete="off" placeholder="hk_…" value=${key}
+          onInput=${(e) => setKeyValue(e.currentTarget.value)} autofocus />
+      </div>
+      <${ErrorBox} error=${error} />
+      <button class="primary" type="submit" disabled=${busy}>${busy ? 'Checking…' : 'Sign in'}</button>
+      <p class="hint" style="margin-top:14px">No key? <code>npx herald keys create</code> makes one.</p>
+    </form>
+  </div>`;
+}
+
+function Layout({ section, children }) {
+  return html`<div class="shell">
+    <nav class="nav" aria-label="Studio">
+      <div class="brand">Herald <span>Studio</span></div>
+      ${NAV.map((n) => html`<a href=${n.to} class=${n.section === section ? 'active' : ''}>${n.label}</a>`)}
+      <div class="spacer"></div>
+      <a href="/docs" target="_blank" rel="noopener">API reference</a>
+      <a href="#/signin" class="signout" onClick=${(e) => { e.preventDefault(); signOut(); }}>Sign out</a>
+    </nav>
+    <main class="main">${children}</main>
+  </div>`;
+}
+
+function NotFound() {
+  return html`<div class="card"><h1>Not found</h1><p>There is no such page. <a href="#/integration">Go to the integration page</a>.</p></div>`;
+}
+
+function page(route) {
+  const [section, id, sub] = route.parts;
+  switch (section) {
+    case 'integration':
+      return html`<${IntegrationPage} tab=${id ?? 'catalog'} entryId=${sub} query=${route.query} />`;
+    case 'automations':
+      return id ? html`<${AutomationEditor} key=${id} id=${id} />` : html`<${AutomationsPage} />`;
+    case 'runs':
+      return id ? html`<${RunPage} key=${id} id=${id} />` : html`<${RunsPage} query=${route.query} />`;
+    case 'messages':
+      return id ? html`<${MessagePage} key=${id} id=${id} />` : html`<${MessagesPage} query=${route.query} />`;
+    case 'notifications':
+      return id ? html`<${NotificationPage} key=${id} id=${id} />` : html`<${NotificationsPage} />`;
+    default:
+      return html`<${NotFound} />`;
+  }
+}
+
+function App() {
+  const route = useRoute();
+  const [, setSignIns] = useState(0);
+  if (route.parts[0] === 'signin' || !getKey()) {
+    if (getKey()) {
+      location.hash = '#/integration';
+      return null;
+    }
+    const next = route.parts[0] === 'signin' ? route.query.next : location.hash;
+    return html`<${SignIn} next=${next} onSignedIn=${() => setSignIns((n) => n + 1)} />`;
+  }
+  if (!route.parts.length) {
+    location.replace(href(['integration']));
+    return null;
+  }
+  return html`<${Layout} section=${route.parts[0]}>${page(route)}<//>`;
+}
+
+if (!location.hash) history.replaceState(null, '', `${location.pathname}${location.search}#/${getKey() ? 'integration' : 'signin'}`);
+const root = document.getElementById('app');
+root.textContent = '';
+render(html`<${App} />`, root);

@@ -1,0 +1,151 @@
+// Messages: list with filters, and a message's page (status timeline, preview per channel).
+import { useState } from 'preact/hooks';
+import { enc, get, post } from '../lib/api.js';
+import { href, navigate } from '../lib/router.js';
+import { ChannelPreviews } from '../lib/preview.js';
+import { Badge, ErrorBox, Json, Notice, Pager, Time, html, statusClass, useLoad, usePaged } from '../lib/ui.js';
+
+export const MESSAGE_STATUSES = ['ENQUEUED', 'SENT', 'DELIVERED', 'OPENED', 'CLICKED', 'UNDELIVERABLE', 'UNROUTABLE', 'UNMAPPED', 'CANCELED'];
+const FINAL = ['CLICKED', 'UNDELIVERABLE', 'UNROUTABLE', 'UNMAPPED', 'CANCELED'];
+
+export function MessagesPage({ query }) {
+  const filter = { status: query.status ?? '', recipient: query.recipient ?? '', run_id: query.run_id ?? '' };
+  const list = usePaged('/messages', filter, { refreshMs: 2500 });
+  const [recipient, setRecipient] = useState(filter.recipient);
+  const apply = (changes) => navigate(['messages'], { ...filter, ...changes });
+  return html`<div>
+    <div class="page-head"><div><h1>Messages</h1><div class="sub">Every delivery to one recipient, newest first.</div></div></div>
+    <section class="card flush">
+      <form class="inline-fields" style="padding:14px 18px" aria-label="Filter messages" onSubmit=${(e) => { e.preventDefault(); apply({ recipient: recipient.trim() }); }}>
+        <div class="field"><label for="msg-status">Status</label>
+          <select id="msg-status" value=${filter.status} onChange=${(e) => apply({ status: e.currentTarget.value })}>
+            <option value="">any</option>${MESSAGE_STATUSES.map((s) => html`<option value=${s}>${s}</option>`)}
+          </select></div>
+        <div class="field"><label for="msg-recipient">Recipient</label>
+          <input id="msg-recipient" type="text" value=${recipient} placeholder="user id" onInput=${(e) => setRecipient(e.currentTarget.value)} /></div>
+        <button type="submit">Filter</button>
+        ${(filter.status || filter.recipient || filter.run_id) && html`<a class="button" href="#/messages">Clear</a>`}
+      </form>
+      <table aria-label="Messages">
+        <thead><tr><th>Enqueued</th><th>Status</th><th>Recipient</th><th>Template</th><th>Channels</th><th>Message</th></tr></thead>
+        <tbody>
+          ${list.items.map((m) => html`<tr key=${m.id} data-message-id=${m.id}>
+            <td><${Time} value=${m.enqueued} /></td>
+            <td><${Badge} status=${m.status} /></td>
+            <td>${m.recipient ?? m.to?.email ?? html`<span class="muted">—</span>`}</td>
+            <td>${m.notification ? html`<a href=${href(['notifications', m.notification])}>${m.notification}</a>` : html`<span class="muted">inline content</span>`}</td>
+            <td>${(m.channels ?? []).join(', ')}</td>
+            <td><a class="mono" href=${href(['messages', m.id])}>${m.id}</a></td>
+          </tr>`)}
+        </tbody>
+      </table>
+      ${!list.loading && !list.items.length && !list.error && html`<div class="empty">No messages match.</div>`}
+      <${Pager} list=${list} noun="message" />
+    </section>
+  </div>`;
+}
+
+export function MessagePage({ id }) {
+  const msg = useLoad(async () => {
+    const [m, history] = await Promise.all([get(`/messages/${enc(id)}`), get(`/messages/${enc(id)}/history`)]);
+    return { ...m, history: history.items };
+  }, [id], { pollMs: 2000, poll: (m) => !FINAL.includes(m.status) });
+  const [cancel, setCancel] = useState(null);
+  const m = msg.data;
+  if (!m) return html`<div class="card"><p><a href="#/messages">← Messages</a></p>${msg.error ? html`<${ErrorBox} error=${msg.error} />` : html`<p class="muted">Loading…</p>`}</div>`;
+
+  const onCancel = async () => {
+    try {
+      await post(`/messages/${enc(id)}/cancel`);
+      setCancel({ ok: true });
+      msg.reload();
+    } catch (err) {
+      setCancel({ error: err });
+    }
+  };
+
+  return html`<div data-message=${m.id}>
+    <div class="page-head">
+      <div>
+        <p><a href="#/messages">← Messages</a></p>
+        <h1>Message <span class="mono" style="font-size:17px">${m.id}</span> <span data-message-status=${m.status}><${Badge} status=${m.status} /></span></h1>
+        <div class="sub">to ${m.recipient ?? m.to?.email ?? '—'}${m.notification ? html` · template <a href=${href(['notifications', m.notification])}>${m.notification}</a>` : ''}</div>
+      </div>
+      <div class="actions">
+        ${m.status === 'ENQUEUED' && html`<button type="button" class="danger" onClick=${onCancel}>Cancel message</button>`}
+      </div>
+    </div>
+    <${ErrorBox} error=${cancel?.error} />
+    ${cancel?.ok && html`<${Notice}>Canceled.<//>`}
+    <div class="grid2">
+      <div>
+        <section class="card">
+          <h2>History</h2>
+          <ol class="timeline" aria-label="Message history">
+            ${m.history.map((e) => html`<li class=${`st-${statusClass(e.status)}`} data-history-status=${e.status}>
+              <div class="tl-head"><span class="tl-title">${e.status}</span>${e.channel && html`<span class="hint">${e.channel}</span>`}</div>
+              <div class="tl-times"><${Time} value=${e.at} /></div>
+              ${e.detail && html`<details><summary>Detail</summary><${Json} value=${e.detail} /></details>`}
+            </li>`)}
+          </ol>
+        </section>
+        <section class="card">
+          <h2>Details</h2>
+          <dl class="kv">
+            <dt>Status</dt><dd><${Badge} status=${m.status} /></dd>
+            ${m.error && html`<dt>Error</dt><dd class="step-error">${m.error}</dd>`}
+            ${m.reason && html`<dt>Reason</dt><dd>${m.reason}</dd>`}
+            <dt>Channels</dt><dd>${(m.channels ?? []).join(', ') || '—'}</dd>
+            ${m.run_id && html`<dt>Run</dt><dd><a class="mono" href=${href(['runs', m.run_id])}>${m.run_id}</a></dd>`}
+            ${m.request_id && html`<dt>Request</dt><dd class="mono">${m.request_id}</dd>`}
+            ${m.event && html`<dt>Event</dt><dd class="mono">${m.event}</dd>`}
+            <dt>To</dt><dd class="mono">${JSON.stringify(m.to)}</dd>
+          </dl>
+          <details style="margin-top:10px"><summary>Providers</summary><${Json} value=${m.providers} /></details>
+        </section>
+      </div>
+      <${MessagePreview} message=${m} />
+    </div>
+  </div>`;
+}
+
+/**
+ * The notification template per channel, filled in the browser with the recipient's current
+ * profile and (for a run's message) the run's data. The API does not return the sent content.
+ */
+function MessagePreview({ message }) {
+  const preview = useLoad(async () => {
+    if (!message.notification) return { missing: 'This message was sent with inline content, not a template.' };
+    let notification;
+    try {
+      notification = await get(`/notifications/${enc(message.notification)}`);
+    } catch (err) {
+      if (err.status === 404) return { missing: `There is no notification template "${message.notification}" (now).` };
+      throw err;
+    }
+    const orEmpty = (p) => p.catch((err) => (err.status === 404 ? null : Promise.reject(err)));
+    const [profile, run] = await Promise.all([
+      message.recipient ? orEmpty(get(`/profiles/${enc(message.recipient)}`)) : null,
+      message.run_id ? orEmpty(get(`/automations/runs/${enc(message.run_id)}`)) : null,
+    ]);
+    const scope = {
+      data: run?.context?.data ?? {},
+      profile: { ...(profile?.profile ?? {}), ...(run?.context?.profile ?? {}) },
+      recipient: message.recipient ?? '',
+      tenant: {},
+    };
+    return { notification, scope, fromRun: Boolean(run) };
+  }, [message.id]);
+  const p = preview.data;
+  return html`<section class="card" aria-label="Preview">
+    <h2>Preview per channel</h2>
+    <${ErrorBox} error=${preview.error} />
+    ${p?.missing && html`<p class="muted">${p.missing}</p>`}
+    ${p?.notification && html`<div>
+      <p class="hint">Template <strong>${p.notification.name}</strong> as it is now, filled in the browser with ${p.fromRun ? "the run's data and " : ''}the recipient's current profile.
+        Only <code>{{ variables }}</code> are filled; Liquid tags and filters other than <code>default</code> are shown as written.
+        The message Herald rendered when sending can differ.</p>
+      <${ChannelPreviews} notification=${p.notification} scope=${p.scope} />
+    </div>`}
+  </section>`;
+}

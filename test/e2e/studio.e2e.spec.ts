@@ -1,0 +1,415 @@
+import * as fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import request from 'supertest';
+import { publishedTemplate } from '../support/automations';
+import { startTestHerald, TestHerald } from '../support/test-herald';
+import { waitUntil } from '../support/wait-until';
+
+/**
+ * The Studio end to end: the pages served at /studio, driven in a real Chromium against a real
+ * Herald (Postgres + Temporal + worker). API calls here only set up data the pages do not
+ * create, and post inbound events as RudderStack would.
+ */
+
+const CHROMIUM = process.env.HERALD_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = path.resolve(__dirname, '../../test-output/studio');
+const WAIT = 30_000;
+
+let herald: TestHerald;
+let browser: Browser;
+let base: string;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  herald = await startTestHerald();
+  await herald.app.listen(0, '127.0.0.1');
+  base = `http://127.0.0.1:${(herald.app.getHttpServer().address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  fs.mkdirSync(SHOTS, { recursive: true });
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await herald?.stop();
+});
+
+type Auth = Record<string, string>;
+const enc = encodeURIComponent;
+
+interface Studio {
+  page: Page;
+  /** Uncaught errors in the page: every test ends by checking there were none. */
+  errors: string[];
+  /** Every API URL the page requested. */
+  requests: string[];
+}
+
+async function openStudio(): Promise<Studio> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(WAIT);
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/status of 4\d\d/.test(msg.text())) errors.push(msg.text());
+  });
+  page.on('request', (req) => {
+    const url = new URL(req.url());
+    if (!url.pathname.startsWith('/studio')) requests.push(`${req.method()} ${url.pathname}${url.search}`);
+  });
+  await page.goto(`${base}/studio`);
+  return { page, errors, requests };
+}
+
+async function signIn(key: string): Promise<Studio> {
+  const studio = await openStudio();
+  await studio.page.fill('#api-key', key);
+  await studio.page.click('form[aria-label="Sign in"] button[type=submit]');
+  await studio.page.waitForSelector('nav.nav');
+  return studio;
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function go(page: Page, hash: string) {
+  await page.evaluate((h) => {
+    location.hash = h;
+  }, hash);
+}
+
+async function postEvent(auth: Auth, body: Record<string, unknown>): Promise<string> {
+  const messageId = randomUUID();
+  await herald.http.post('/inbound/rudderstack').set(auth).send({ messageId, ...body }).expect(202);
+  return messageId;
+}
+
+function expectNoPageErrors(studio: Studio) {
+  expect(studio.errors).toEqual([]);
+}
+
+describe('Studio', () => {
+  it('signs in with an API key: a wrong key is refused, the right one is kept for the session only, sign out forgets it', async () => {
+    const ws = await herald.newWorkspace();
+    const studio = await openStudio();
+    const { page } = studio;
+    await page.waitForSelector('#api-key');
+    expect(page.url()).toContain('#/signin');
+
+    await page.fill('#api-key', 'hk_not-a-real-key');
+    await page.click('form[aria-label="Sign in"] button[type=submit]');
+    await page.getByRole('alert').filter({ hasText: 'That key was not accepted.' }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await shot(page, 'signin');
+
+    await page.fill('#api-key', ws.key);
+    await page.click('form[aria-label="Sign in"] button[type=submit]');
+    await page.waitForSelector('nav.nav');
+    await page.getByRole('heading', { name: 'RudderStack' }).waitFor();
+    expect(page.url()).toContain('#/integration');
+    expect(await page.evaluate(() => Object.values(sessionStorage))).toEqual([ws.key]);
+    expect(await page.evaluate(() => Object.values(localStorage))).toEqual([]);
+
+    // The session survives a reload; a new tab (new session) must sign in again.
+    await page.reload();
+    await page.waitForSelector('nav.nav');
+    const other = await openStudio();
+    await other.page.waitForSelector('#api-key');
+
+    await page.click('a.signout');
+    await page.waitForSelector('#api-key');
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expectNoPageErrors(studio);
+  });
+
+  it('an inbound event appears in the catalog, is linked to an automation made in the editor, and the next event runs it to completion; replay, unlink and the message timeline', async () => {
+    const ws = await herald.newWorkspace();
+    await herald.http.put('/notifications/hello').set(ws.auth).send({
+      name: 'Hello',
+      channels: { inbox: { title: 'Hello {{ profile.name }}', body: 'Your plan is {{ data.properties.plan }}' } },
+      routing: { method: 'single', channels: ['inbox'] },
+    }).expect(200);
+    await herald.http.put('/profiles/ada').set(ws.auth).send({ profile: { name: 'Ada' } }).expect(200);
+
+    const studio = await signIn(ws.key);
+    const { page } = studio;
+    expect(await page.inputValue('input[aria-label="Inbound endpoint URL"]')).toBe(`${base}/inbound/rudderstack`);
+
+    // RudderStack posts an event; the catalog (refreshing itself) shows it once processed.
+    const first = await postEvent(ws.auth, { type: 'track', userId: 'ada', event: 'Signed Up', properties: { plan: 'pro' } });
+    const row = page.locator('tr[data-event-id="track/Signed Up"]');
+    await row.locator('[data-col=count]', { hasText: /^1$/ }).waitFor();
+    expect(await row.locator('[data-col=links]').innerText()).toContain('none');
+    await shot(page, 'integration-catalog');
+
+    // An automation, written in the editor: a bad step is shown at that step.
+    await page.click('nav >> text=Automations');
+    await page.click('text=New automation');
+    await page.fill('#name', 'Welcome Ada');
+    await page.fill('#steps', JSON.stringify([{ action: 'send', template: 'hello' }, { action: 'delay', duration: 'whenever' }], null, 2));
+    await page.click('button:has-text("Save draft")');
+    const badStep = page.locator('ol.steps-list li.step[data-index="1"]');
+    await badStep.locator('.step-error', { hasText: 'duration' }).waitFor();
+    expect(await badStep.getAttribute('class')).toContain('has-error');
+    expect(await page.locator('ol.steps-list li.step[data-index="0"]').getAttribute('class')).not.toContain('has-error');
+    expect(await page.locator('ol.steps-list li.step[data-index="0"] .step-error').count()).toBe(0);
+    expect((await herald.http.get('/automations').set(ws.auth)).body.items).toEqual([]); // nothing was saved
+    await shot(page, 'automation-editor-error');
+
+    await page.fill('#steps', JSON.stringify([{ action: 'send', template: 'hello' }], null, 2));
+    await page.click('button:has-text("Publish")');
+    await page.waitForSelector('[data-published="1"]');
+    await page.locator('[data-version="1"]').waitFor();
+    const templateId = page.url().split('#/automations/')[1];
+    expect((await herald.http.get(`/automations/${templateId}`).set(ws.auth)).body).toMatchObject({ name: 'Welcome Ada', published_version: 1 });
+    await shot(page, 'automation-editor');
+
+    await page.click('nav >> text=Automations');
+    await page.locator(`tr[data-template-id="${templateId}"]`, { hasText: 'v1' }).waitFor();
+    await page.locator('tr[data-sequence="welcome"]').waitFor();
+    await shot(page, 'automations');
+
+    // Link the event to it with "+".
+    await page.click('nav >> text=RudderStack');
+    await row.locator('button.plus').click();
+    await page.selectOption('#link-target', { label: 'Welcome Ada (v1)' });
+    await page.click('form[aria-label="Link an existing automation"] button[type=submit]');
+    await row.locator(`.chip[data-target="${templateId}"]`, { hasText: 'Welcome Ada' }).waitFor();
+    expect((await herald.http.get(`/inbound/events/${enc('track/Signed Up')}/automations`).set(ws.auth)).body.items).toEqual([
+      { target: templateId, type: 'template', name: 'Welcome Ada' },
+    ]);
+
+    // The next event starts a run: it shows in the event log, then in the runs list, completing.
+    const second = await postEvent(ws.auth, { type: 'track', userId: 'ada', event: 'Signed Up', properties: { plan: 'pro' } });
+    await page.click('.tabs >> text=Event log');
+    const logRow = page.locator(`tr[data-message-id="${second}"]`);
+    await logRow.locator('[data-col=status] [data-status=processed]').waitFor();
+    const runLink = logRow.locator('[data-col=runs] a');
+    const runId = (await runLink.getAttribute('href'))!.split('#/runs/')[1];
+    expect(runId).toMatch(/^[0-9a-f-]{36}$/);
+    await page.locator(`tr[data-message-id="${first}"] [data-status=unmapped]`).waitFor();
+    await shot(page, 'event-log');
+
+    await page.click('nav >> text=Runs');
+    const runRow = page.locator(`tr[data-run-id="${runId}"]`);
+    await runRow.waitFor();
+    expect(await runRow.innerText()).toContain('Welcome Ada');
+    await runRow.locator('[data-col=status] [data-status=PROCESSED]').waitFor();
+    await shot(page, 'runs');
+
+    await runRow.locator(`a[href="#/runs/${runId}"]`).click();
+    await page.waitForSelector('[data-run-status=PROCESSED]');
+    await page.locator('ol.timeline li[data-path="0"][data-step-status=PROCESSED]', { hasText: 'send' }).waitFor();
+    const temporalHref = await page.getAttribute('a[data-temporal-link]', 'href');
+    expect(temporalHref).toBe(`http://localhost:8233/namespaces/default/workflows/${enc(`run:${ws.id}:${runId}`)}`);
+    expect(await page.isDisabled('button:has-text("Cancel run")')).toBe(true);
+    await shot(page, 'run');
+
+    // The message the run sent, and its timeline.
+    const messageLink = page.locator('ol.timeline a[data-message-link]');
+    const messageId = await messageLink.innerText();
+    expect(messageId).toBe(`${runId}:0`);
+    await messageLink.click();
+    await page.locator('li[data-history-status=DELIVERED]').waitFor();
+    const history = await page.locator('ol.timeline[aria-label="Message history"] li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-history-status')));
+    expect(history).toEqual(['ENQUEUED', 'SENT', 'DELIVERED']);
+    await page.locator('[data-channel=inbox] [data-preview=inbox-title]', { hasText: 'Hello Ada' }).waitFor();
+    expect(await page.locator('[data-channel=inbox] [data-preview=inbox-body]').innerText()).toBe('Your plan is pro');
+    await shot(page, 'message');
+
+    await page.click('nav >> text=Messages');
+    await page.locator(`tr[data-message-id="${messageId}"] [data-status=DELIVERED]`).waitFor();
+    await shot(page, 'messages');
+
+    await page.click('nav >> text=Notification templates');
+    await page.locator('tr[data-notification-id=hello]').waitFor();
+    await shot(page, 'notifications');
+    await page.click('tr[data-notification-id=hello] >> text=preview');
+    await page.locator('[data-channel=inbox] [data-preview=inbox-title]', { hasText: 'Hello Ada' }).waitFor();
+    await shot(page, 'notification');
+
+    // Replay the first (unmapped) event: today's link runs it.
+    await go(page, '#/integration/log');
+    const replay = page.locator(`tr[data-message-id="${first}"] [data-replay]`);
+    await replay.locator('button').click();
+    const replayLink = replay.locator('.replay-result a');
+    await replayLink.waitFor();
+    const replayRunId = (await replayLink.getAttribute('href'))!.split('#/runs/')[1];
+    await waitUntil(async () => (await herald.http.get(`/automations/runs/${replayRunId}`).set(ws.auth)).body.status === 'PROCESSED', { what: 'replayed run' });
+    expect((await herald.http.get(`/automations/runs/${replayRunId}`).set(ws.auth)).body.source).toBe('replay/track/Signed Up');
+
+    // Unlink.
+    await page.click('.tabs >> text=Event catalog');
+    await row.locator(`.chip[data-target="${templateId}"] button`).click();
+    await row.locator('[data-col=links]', { hasText: 'none' }).waitFor();
+    expect((await herald.http.get(`/inbound/events/${enc('track/Signed Up')}/automations`).set(ws.auth)).body.items).toEqual([]);
+
+    // Every API call the pages made went to the public API with the key, and lists were paged.
+    expect(studio.requests.filter((r) => r.startsWith('GET /inbound/events?')).every((r) => /limit=\d+/.test(r))).toBe(true);
+    expect(studio.requests.filter((r) => r.startsWith('GET /automations/runs?')).every((r) => /limit=\d+/.test(r))).toBe(true);
+    expectNoPageErrors(studio);
+  }, 180_000);
+
+  it('creates a new automation from an event with "+", and invokes it with test data', async () => {
+    const ws = await herald.newWorkspace();
+    await postEvent(ws.auth, { type: 'track', userId: 'cy', event: 'Trial Ended' });
+    const studio = await signIn(ws.key);
+    const { page } = studio;
+    const row = page.locator('tr[data-event-id="track/Trial Ended"]');
+    await row.waitFor();
+    await row.locator('button.plus').click();
+    await page.fill('#new-name', 'Trial follow-up');
+    await page.click('button:has-text("Create and edit")');
+    await page.waitForSelector('h1:has-text("Trial follow-up")');
+    const templateId = page.url().split('#/automations/')[1];
+    expect((await herald.http.get(`/inbound/events/${enc('track/Trial Ended')}/automations`).set(ws.auth)).body.items).toEqual([
+      { target: templateId, type: 'template', name: 'Trial follow-up' },
+    ]);
+    expect(await page.locator('.sub a', { hasText: 'track/Trial Ended' }).count()).toBe(1);
+
+    // Invoking before publishing says why it cannot run.
+    await page.click('form[aria-label="Invoke with test data"] button[type=submit]');
+    await page.locator('form[aria-label="Invoke with test data"] .error').waitFor();
+
+    await page.fill('#steps', JSON.stringify([{ action: 'update-profile', recipient_id: '${data.who}', profile: { trial: '${data.result}' }, merge: 'overwrite' }]));
+    await page.click('button:has-text("Publish")');
+    await page.waitForSelector('[data-published="1"]');
+    await page.fill('#invoke-recipient', 'cy');
+    await page.fill('#invoke-data', '{"who":"cy","result":"ended"}');
+    await page.click('form[aria-label="Invoke with test data"] button[type=submit]');
+    const invoked = page.locator('a[data-invoked-run]');
+    await invoked.waitFor();
+    await invoked.click();
+    await page.waitForSelector('[data-run-status=PROCESSED]');
+    expect((await herald.http.get('/profiles/cy').set(ws.auth)).body.profile).toMatchObject({ trial: 'ended' });
+    expectNoPageErrors(studio);
+  }, 120_000);
+
+  it('cancels a waiting run from its page', async () => {
+    const ws = await herald.newWorkspace();
+    const id = await publishedTemplate(herald, ws.auth, {
+      name: 'Long wait', steps: [{ action: 'delay', duration: '2 hours' }, { action: 'send', template: 'later' }],
+    });
+    const studio = await signIn(ws.key);
+    const { page } = studio;
+    await go(page, `#/automations/${id}`);
+    await page.fill('#invoke-recipient', 'bob');
+    await page.click('form[aria-label="Invoke with test data"] button[type=submit]');
+    await page.locator('a[data-invoked-run]').click();
+    await page.waitForSelector('[data-run-status=WAITING]');
+    const runId = page.url().split('#/runs/')[1];
+    await page.locator('ol.timeline li[data-path="0"][data-step-status=WAITING]').waitFor();
+    await shot(page, 'run-waiting');
+
+    await page.click('button:has-text("Cancel run")');
+    await page.waitForSelector('[data-run-status=CANCELED]');
+    await page.locator('ol.timeline li[data-path="0"][data-step-status=CANCELED]').waitFor();
+    await page.locator('ol.timeline li[data-path="1"][data-step-status="NOT PROCESSED"]').waitFor();
+    expect(await page.isDisabled('button:has-text("Cancel run")')).toBe(true);
+    expect((await herald.http.get(`/automations/runs/${runId}`).set(ws.auth)).body.status).toBe('CANCELED');
+    await shot(page, 'run-canceled');
+
+    // The runs list filters by status and template.
+    await go(page, `#/runs?status=CANCELED&template_id=${id}`);
+    await page.locator(`tr[data-run-id="${runId}"] [data-status=CANCELED]`).waitFor();
+    await go(page, '#/runs?status=WAITING');
+    await page.locator('.empty', { hasText: 'No runs match' }).waitFor();
+    expectNoPageErrors(studio);
+  }, 120_000);
+
+  it('outbound settings: saved from the page, the write key shown masked', async () => {
+    const ws = await herald.newWorkspace();
+    const studio = await signIn(ws.key);
+    const { page } = studio;
+    await page.click('.tabs >> text=Outbound settings');
+    await page.locator('[data-outbound=none]').waitFor();
+    await page.fill('#write-key', 'wk_super_secret_2RJk8');
+    await page.fill('#data-plane', 'https://dataplane.example.com');
+    await page.uncheck('form[aria-label="Outbound settings"] input[type=checkbox] >> nth=0');
+    await page.click('form[aria-label="Outbound settings"] button[type=submit]');
+    await page.locator('[data-field=data_plane_url]', { hasText: 'https://dataplane.example.com' }).waitFor();
+    const shown = await page.locator('[data-field=write_key]').innerText();
+    expect(shown).not.toContain('wk_super_secret_2RJk8');
+    expect(shown.length).toBeGreaterThan(0);
+    expect(await page.locator('[data-field=enabled]').innerText()).toBe('no');
+    expect((await herald.http.get('/integrations/rudderstack').set(ws.auth)).body).toMatchObject({ data_plane_url: 'https://dataplane.example.com', enabled: false });
+    expect(await page.content()).not.toContain('wk_super_secret_2RJk8');
+    await shot(page, 'integration-settings');
+    expectNoPageErrors(studio);
+  });
+
+  it('stays paged at 10,000 rows: the event log and catalog show one page and load the next on demand', async () => {
+    const ws = await herald.newWorkspace();
+    // 10,000 logged events over 10,000 event ids (inserted directly: ingesting them would only slow the test).
+    await herald.db.query(
+      `INSERT INTO inbound_events (workspace_id, message_id, type, event_id, user_id, body, state, outcome, processed_at)
+       SELECT $1, 'm-' || i, 'track', 'track/Event ' || lpad(i::text, 5, '0'), 'user-' || (i % 100),
+              jsonb_build_object('type', 'track', 'event', 'Event ' || lpad(i::text, 5, '0'), 'userId', 'user-' || (i % 100)),
+              'accepted', 'processed', now()
+       FROM generate_series(1, 10000) AS i`,
+      [ws.id],
+    );
+    await herald.db.query(
+      `INSERT INTO inbound_event_types (workspace_id, event_id, type, count, first_seen_at, last_seen_at, sample)
+       SELECT $1, 'track/Event ' || lpad(i::text, 5, '0'), 'track', 1, now(), now(), '{}'::jsonb FROM generate_series(1, 10000) AS i`,
+      [ws.id],
+    );
+    const studio = await signIn(ws.key);
+    const { page } = studio;
+    const catalogRows = page.locator('table[aria-label="Event catalog"] tbody tr');
+    await page.locator('tr[data-event-id="track/Event 00100"]').waitFor();
+    expect(await catalogRows.count()).toBe(100);
+    await page.click('button:has-text("Load more")');
+    await page.locator('tr[data-event-id="track/Event 00200"]').waitFor();
+    expect(await catalogRows.count()).toBe(200);
+
+    await page.click('.tabs >> text=Event log');
+    const logRows = page.locator('table[aria-label="Event log"] tbody tr');
+    await page.locator('tr[data-message-id="m-9951"]').waitFor();
+    expect(await logRows.count()).toBe(50);
+    await page.click('button:has-text("Load more")');
+    await page.locator('tr[data-message-id="m-9901"]').waitFor();
+    expect(await logRows.count()).toBe(100);
+    await page.locator('.pager', { hasText: '100 events shown, more available' }).waitFor();
+    await shot(page, 'event-log-10000');
+
+    await page.fill('#log-event', 'Event 00042');
+    await page.click('button:has-text("Filter")');
+    await page.locator('tr[data-message-id="m-42"]').waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Event log"] tbody tr').length === 1);
+
+    const listCalls = studio.requests.filter((r) => /^GET \/inbound\/events(\/log)?\?/.test(r));
+    expect(listCalls.length).toBeGreaterThan(0);
+    expect(listCalls.every((r) => /[?&]limit=(50|100)(&|$)/.test(r))).toBe(true);
+    expectNoPageErrors(studio);
+  }, 120_000);
+
+  it('serves the pages without a key, with the right content types, and refuses paths outside the Studio folder', async () => {
+    const http = request(base);
+    const index = await http.get('/studio').expect(200);
+    expect(index.headers['content-type']).toMatch(/^text\/html/);
+    expect(index.text).toContain('type="importmap"');
+    expect((await http.get('/studio/').expect(200)).text).toBe(index.text);
+    for (const file of ['/studio/app.js', '/studio/vendor/preact.mjs', '/studio/vendor/preact-hooks.mjs', '/studio/vendor/htm.mjs']) {
+      const res = await http.get(file).expect(200);
+      expect(res.headers['content-type']).toMatch(/^text\/javascript/);
+    }
+    expect((await http.get('/studio/styles.css').expect(200)).headers['content-type']).toMatch(/^text\/css/);
+    for (const bad of ['/studio/..%2Fpackage.json', '/studio/%2e%2e/%2e%2e/package.json', '/studio/vendor/..%2F..%2Fpackage.json', '/studio/nope.js', '/studio/lib', '/studio/.hidden.js']) {
+      const res = await http.get(bad);
+      expect([bad, res.status]).toEqual([bad, 404]);
+      expect(res.text).not.toContain('"name": "herald"');
+    }
+    await http.get('/automations').expect(401);
+  });
+});
