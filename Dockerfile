@@ -16,6 +16,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
+COPY studio ./studio
 # The worker bundles ./workflows at start from dist; no source needed at run time.
 USER node
 EXPOSE 3000

@@ -63,7 +63,9 @@ async function serve(mode: HeraldMode, config: ReturnType<typeof loadConfig>): P
   const startedAt = Date.now();
   const herald = await runHerald(mode, config, logger);
   const lines = [`Herald (${mode}) is up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`];
-  if (herald.apiUrl) lines.push(`  API:         ${herald.apiUrl}`, `  OpenAPI:     ${herald.apiUrl}/docs`, `  Inbound:     ${herald.apiUrl}/inbound/rudderstack`);
+  if (herald.apiUrl) {
+    lines.push(`  API:         ${herald.apiUrl}`, `  Studio:      ${herald.apiUrl}/studio`, `  OpenAPI:     ${herald.apiUrl}/docs`, `  Inbound:     ${herald.apiUrl}/inbound/rudderstack`);
+  }
   lines.push(`  Temporal:    ${herald.temporalAddress}${herald.temporalUiUrl ? `   UI: ${herald.temporalUiUrl}` : ''}`);
   if (!config.database.url) lines.push(`  Postgres:    embedded, data in ${config.dataDir}`);
   if (mode !== 'api') {

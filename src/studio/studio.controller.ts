@@ -1,6 +1,7 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Public } from '../common/auth/public.decorator';
@@ -22,6 +23,28 @@ function vendorFiles(): Record<string, string> {
     'preact-hooks.mjs': require.resolve('preact/hooks'),
     'htm.mjs': path.join(path.dirname(require.resolve('htm')), 'htm.module.js'),
   };
+}
+
+/**
+ * The page runs only its own modules (plus its inline import map, allowed by hash), talks only
+ * to this origin, and cannot be framed: the API key in sessionStorage stays with the Studio.
+ */
+export function contentSecurityPolicy(page: string): string {
+  const inline = [...page.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)]
+    .map((m) => m[1])
+    .filter((body) => body.trim())
+    .map((body) => `'sha256-${createHash('sha256').update(body, 'utf8').digest('base64')}'`);
+  return [
+    "default-src 'self'",
+    `script-src 'self' ${inline.join(' ')}`.trim(),
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: https:",
+    "connect-src 'self'",
+    "frame-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ].join('; ');
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -54,6 +77,13 @@ export class StudioController {
     res.setHeader('Content-Type', CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream');
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    if (file === path.join(this.root, 'index.html')) {
+      const page = fs.readFileSync(file, 'utf8');
+      res.setHeader('Content-Security-Policy', contentSecurityPolicy(page));
+      res.send(page);
+      return;
+    }
     res.sendFile(file, { dotfiles: 'deny' }, (err) => {
       if (err && !res.headersSent) res.status(404).json({ message: 'no such Studio file', type: 'not_found_error' });
     });

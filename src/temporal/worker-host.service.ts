@@ -110,6 +110,8 @@ export function installTemporalRuntime(logger: PinoLogger, level: string): void 
   try {
     Runtime.install({
       shutdownSignals: [],
+      // Core (native) logs go through the same logger instead of straight to stderr.
+      telemetryOptions: { logging: { filter: { core: sdkLevel === 'INFO' ? 'WARN' : sdkLevel, other: 'ERROR' }, forward: {} } },
       logger: new DefaultLogger(sdkLevel === 'INFO' ? 'WARN' : sdkLevel, (entry) => {
         const method = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : entry.level === 'INFO' ? 'info' : 'debug';
         child[method]({ ...entry.meta }, entry.message);

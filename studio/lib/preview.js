@@ -67,13 +67,15 @@ function WebhookPreview({ channel, scope }) {
 const VIEWS = { email: EmailPreview, inbox: InboxPreview, webhook: WebhookPreview };
 
 /** One box per channel: the preview, and the stored template underneath. */
-export function ChannelPreviews({ notification, scope }) {
+export function ChannelPreviews({ notification, scope, used }) {
   const channels = Object.entries(notification.channels ?? {});
   if (!channels.length) return html`<p class="muted">This template has no channels.</p>`;
+  if (used) channels.sort(([a], [b]) => Number(used.includes(b)) - Number(used.includes(a)));
   return channels.map(([name, channel]) => {
     const View = VIEWS[name];
+    const label = !used ? 'preview' : used.includes(name) ? 'preview · sent on this channel' : 'preview · not used for this message';
     return html`<section class="preview" data-channel=${name}>
-      <header><strong>${name}</strong><span class="hint">preview</span></header>
+      <header><strong>${name}</strong><span class="hint">${label}</span></header>
       <div class="body">
         ${View ? html`<${View} channel=${channel} scope=${scope} />` : html`<p class="muted">No preview for this channel.</p>`}
         <details><summary>Stored template (Liquid)</summary><pre class="json">${JSON.stringify(channel, null, 2)}</pre></details>

@@ -43,7 +43,7 @@ export function AutomationsPage() {
           </tr>`)}
         </tbody>
       </table>
-      <p class="hint" style="padding:10px 18px">To change a sequence, edit <code>workflows/sequences/&lt;name&gt;.sequence.ts</code>; link it to an event on the RudderStack page.</p>
+      <p class="hint" style="padding:10px 18px">To change a sequence, edit <code>${'workflows/sequences/<name>.sequence.ts'}</code>; link it to an event on the RudderStack page.</p>
     </section>
   </div>`;
 }

@@ -98,7 +98,6 @@ export function MessagePage({ id }) {
             <dt>Channels</dt><dd>${(m.channels ?? []).join(', ') || '—'}</dd>
             ${m.run_id && html`<dt>Run</dt><dd><a class="mono" href=${href(['runs', m.run_id])}>${m.run_id}</a></dd>`}
             ${m.request_id && html`<dt>Request</dt><dd class="mono">${m.request_id}</dd>`}
-            ${m.event && html`<dt>Event</dt><dd class="mono">${m.event}</dd>`}
             <dt>To</dt><dd class="mono">${JSON.stringify(m.to)}</dd>
           </dl>
           <details style="margin-top:10px"><summary>Providers</summary><${Json} value=${m.providers} /></details>
@@ -145,7 +144,7 @@ function MessagePreview({ message }) {
       <p class="hint">Template <strong>${p.notification.name}</strong> as it is now, filled in the browser with ${p.fromRun ? "the run's data and " : ''}the recipient's current profile.
         Only <code>{{ variables }}</code> are filled; Liquid tags and filters other than <code>default</code> are shown as written.
         The message Herald rendered when sending can differ.</p>
-      <${ChannelPreviews} notification=${p.notification} scope=${p.scope} />
+      <${ChannelPreviews} notification=${p.notification} scope=${p.scope} used=${message.channels ?? []} />
     </div>`}
   </section>`;
 }

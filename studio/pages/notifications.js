@@ -30,15 +30,27 @@ export function NotificationsPage() {
   </div>`;
 }
 
-const SAMPLE = `{
-  "data": { "plan": "pro" },
-  "profile": { "name": "Ada", "email": "ada@example.com" },
-  "recipient": "ada"
-}`;
+/** A sample context with every `{{ variable }}` the template uses, each set to its own path. */
+export function sampleFor(notification) {
+  const sample = { data: {}, profile: {}, recipient: 'user-1' };
+  const text = JSON.stringify(notification.channels ?? {});
+  for (const [, expr] of text.matchAll(/\{\{-?\s*([A-Za-z_][\w.]*)/g)) {
+    const parts = expr.split('.');
+    if (!['data', 'profile', 'tenant'].includes(parts[0]) || parts.length < 2) continue;
+    let node = (sample[parts[0]] ??= {});
+    for (const part of parts.slice(1, -1)) node = typeof node[part] === 'object' && node[part] ? node[part] : (node[part] = {});
+    node[parts[parts.length - 1]] ??= `‹${expr}›`;
+  }
+  return JSON.stringify(sample, null, 2);
+}
 
 export function NotificationPage({ id }) {
-  const n = useLoad(() => get(`/notifications/${enc(id)}`), [id]);
-  const [sample, setSample] = useState(SAMPLE);
+  const [sample, setSample] = useState('');
+  const n = useLoad(async () => {
+    const t = await get(`/notifications/${enc(id)}`);
+    setSample(sampleFor(t));
+    return t;
+  }, [id]);
   const [scope, error] = useMemo(() => parseJson(sample, 'Sample data'), [sample]);
   if (!n.data) return html`<div class="card"><p><a href="#/notifications">← Notification templates</a></p>${n.error ? html`<${ErrorBox} error=${n.error} />` : html`<p class="muted">Loading…</p>`}</div>`;
   const t = n.data;
@@ -56,6 +68,7 @@ export function NotificationPage({ id }) {
       </section>
       <section class="card">
         <h2>Sample context</h2>
+        <p class="hint">Prefilled with every variable the template uses; change the values to see the preview change.</p>
         <div class="field"><label for="sample">data, profile, recipient, tenant (JSON)</label>
           <textarea id="sample" rows="12" spellcheck="false" value=${sample} onInput=${(e) => setSample(e.currentTarget.value)}></textarea></div>
         <${ErrorBox} error=${error} />

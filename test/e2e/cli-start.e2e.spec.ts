@@ -69,6 +69,9 @@ describe('herald start (the npm start path)', () => {
     const ui = await fetch(`http://localhost:${env.HERALD_TEMPORAL_UI_PORT}/`);
     expect(ui.status).toBe(200);
     expect((await fetch(`${api}/ready`)).status).toBe(200);
+    const studio = await fetch(`${api}/studio`);
+    expect(studio.status).toBe(200);
+    expect(await studio.text()).toContain('<html');
     const post = await fetch(`${api}/inbound/rudderstack`, {
       method: 'POST',
       headers: auth,

@@ -83,9 +83,7 @@ async function shot(page: Page, name: string) {
 }
 
 async function go(page: Page, hash: string) {
-  await page.evaluate((h) => {
-    location.hash = h;
-  }, hash);
+  await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
 }
 
 async function postEvent(auth: Auth, body: Record<string, unknown>): Promise<string> {
@@ -109,7 +107,7 @@ describe('Studio', () => {
     await page.fill('#api-key', 'hk_not-a-real-key');
     await page.click('form[aria-label="Sign in"] button[type=submit]');
     await page.getByRole('alert').filter({ hasText: 'That key was not accepted.' }).waitFor();
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
     await shot(page, 'signin');
 
     await page.fill('#api-key', ws.key);
@@ -117,8 +115,8 @@ describe('Studio', () => {
     await page.waitForSelector('nav.nav');
     await page.getByRole('heading', { name: 'RudderStack' }).waitFor();
     expect(page.url()).toContain('#/integration');
-    expect(await page.evaluate(() => Object.values(sessionStorage))).toEqual([ws.key]);
-    expect(await page.evaluate(() => Object.values(localStorage))).toEqual([]);
+    expect(await page.evaluate('Object.values(sessionStorage)')).toEqual([ws.key]);
+    expect(await page.evaluate('Object.values(localStorage)')).toEqual([]);
 
     // The session survives a reload; a new tab (new session) must sign in again.
     await page.reload();
@@ -128,7 +126,7 @@ describe('Studio', () => {
 
     await page.click('a.signout');
     await page.waitForSelector('#api-key');
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
     expectNoPageErrors(studio);
   });
 
@@ -136,7 +134,10 @@ describe('Studio', () => {
     const ws = await herald.newWorkspace();
     await herald.http.put('/notifications/hello').set(ws.auth).send({
       name: 'Hello',
-      channels: { inbox: { title: 'Hello {{ profile.name }}', body: 'Your plan is {{ data.properties.plan }}' } },
+      channels: {
+        inbox: { title: 'Hello {{ profile.name }}', body: 'Your plan is {{ data.properties.plan }}' },
+        email: { subject: 'Welcome, {{ profile.name }}', html: '<p>Hi <b>{{ profile.name }}</b></p>' },
+      },
       routing: { method: 'single', channels: ['inbox'] },
     }).expect(200);
     await herald.http.put('/profiles/ada').set(ws.auth).send({ profile: { name: 'Ada' } }).expect(200);
@@ -183,8 +184,10 @@ describe('Studio', () => {
     await page.click('nav >> text=RudderStack');
     await row.locator('button.plus').click();
     await page.selectOption('#link-target', { label: 'Welcome Ada (v1)' });
+    await shot(page, 'integration-link-panel');
     await page.click('form[aria-label="Link an existing automation"] button[type=submit]');
     await row.locator(`.chip[data-target="${templateId}"]`, { hasText: 'Welcome Ada' }).waitFor();
+    await shot(page, 'integration-catalog-linked');
     expect((await herald.http.get(`/inbound/events/${enc('track/Signed Up')}/automations`).set(ws.auth)).body.items).toEqual([
       { target: templateId, type: 'template', name: 'Welcome Ada' },
     ]);
@@ -235,7 +238,17 @@ describe('Studio', () => {
     await page.locator('tr[data-notification-id=hello]').waitFor();
     await shot(page, 'notifications');
     await page.click('tr[data-notification-id=hello] >> text=preview');
-    await page.locator('[data-channel=inbox] [data-preview=inbox-title]', { hasText: 'Hello Ada' }).waitFor();
+    // The sample context starts with every variable the template uses; editing it changes the preview.
+    await page.locator('[data-channel=inbox] [data-preview=inbox-title]', { hasText: 'Hello ‹profile.name›' }).waitFor();
+    expect(await page.locator('[data-channel=inbox] [data-preview=inbox-body]').innerText()).toBe('Your plan is ‹data.properties.plan›');
+    await page.fill('#sample', JSON.stringify({ profile: { name: 'Grace' }, data: { properties: { plan: 'team' } } }));
+    await page.locator('[data-channel=inbox] [data-preview=inbox-title]', { hasText: 'Hello Grace' }).waitFor();
+    expect(await page.locator('[data-channel=inbox] [data-preview=inbox-body]').innerText()).toBe('Your plan is team');
+    expect(await page.locator('[data-channel=email] [data-preview=email-subject]').innerText()).toBe('Welcome, Grace');
+    // The email HTML is shown in a sandboxed frame (no scripts), with the values escaped.
+    const frame = page.locator('[data-channel=email] iframe');
+    expect(await frame.getAttribute('sandbox')).toBe('');
+    expect(await frame.getAttribute('srcdoc')).toBe('<p>Hi <b>Grace</b></p>');
     await shot(page, 'notification');
 
     // Replay the first (unmapped) event: today's link runs it.
@@ -386,7 +399,7 @@ describe('Studio', () => {
     await page.fill('#log-event', 'Event 00042');
     await page.click('button:has-text("Filter")');
     await page.locator('tr[data-message-id="m-42"]').waitFor();
-    await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Event log"] tbody tr').length === 1);
+    await page.waitForFunction(`document.querySelectorAll('table[aria-label="Event log"] tbody tr').length === 1`);
 
     const listCalls = studio.requests.filter((r) => /^GET \/inbound\/events(\/log)?\?/.test(r));
     expect(listCalls.length).toBeGreaterThan(0);
@@ -399,6 +412,10 @@ describe('Studio', () => {
     const index = await http.get('/studio').expect(200);
     expect(index.headers['content-type']).toMatch(/^text\/html/);
     expect(index.text).toContain('type="importmap"');
+    // Only the Studio's own scripts (and its import map, by hash) run; the page cannot be framed.
+    expect(index.headers['content-security-policy']).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/);
+    expect(index.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(index.headers['content-security-policy']).toContain("connect-src 'self'");
     expect((await http.get('/studio/').expect(200)).text).toBe(index.text);
     for (const file of ['/studio/app.js', '/studio/vendor/preact.mjs', '/studio/vendor/preact-hooks.mjs', '/studio/vendor/htm.mjs']) {
       const res = await http.get(file).expect(200);

