@@ -59,6 +59,46 @@ export class EventLogService {
     return rows[0]?.id ?? null;
   }
 
+  /** Batch form of insertReceived: one statement; returns messageId → row id for the rows it inserted. */
+  async insertReceivedMany(workspaceId: string, events: NormalizedEvent[]): Promise<Map<string, string>> {
+    const rows = (await this.db.query(
+      `INSERT INTO inbound_events (workspace_id, message_id, type, event_id, user_id, body)
+       SELECT $1, e->>'messageId', e->>'type', e->>'eventId', e->>'recipientId', e->'body'
+       FROM jsonb_array_elements($2::jsonb) AS t(e)
+       ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING id, message_id`,
+      [workspaceId, JSON.stringify(events.map((e) => ({ messageId: e.messageId, type: e.type, eventId: e.eventId, recipientId: e.recipientId, body: e.body })))],
+    )) as Array<{ id: string; message_id: string }>;
+    return new Map(rows.map((r) => [r.message_id, r.id]));
+  }
+
+  async findByMessageIds(workspaceId: string, messageIds: string[]): Promise<Map<string, { id: string; state: string }>> {
+    if (!messageIds.length) return new Map();
+    const rows = (await this.db.query('SELECT id, state, message_id FROM inbound_events WHERE workspace_id = $1 AND message_id = ANY($2)', [
+      workspaceId, messageIds,
+    ])) as Array<{ id: string; state: string; message_id: string }>;
+    return new Map(rows.map((r) => [r.message_id, { id: r.id, state: r.state }]));
+  }
+
+  /** Batch form of markAccepted: the ids this call flipped from received to accepted. */
+  async markAcceptedMany(ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const [rows] = (await this.db.query(
+      `UPDATE inbound_events SET state = 'accepted' WHERE id = ANY($1::bigint[]) AND state = 'received' RETURNING id`,
+      [ids],
+    )) as [Array<{ id: string }>, number];
+    return new Set(rows.map((r) => String(r.id)));
+  }
+
+  async countDuplicates(ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    // An id may appear several times (a messageId repeated inside one batch): count each.
+    await this.db.query(
+      `UPDATE inbound_events e SET duplicate_count = e.duplicate_count + c.n
+       FROM (SELECT id, count(*)::int AS n FROM unnest($1::bigint[]) AS id GROUP BY id) c WHERE e.id = c.id`,
+      [ids],
+    );
+  }
+
   async findByMessageId(workspaceId: string, messageId: string): Promise<{ id: string; state: string } | null> {
     const rows: Array<{ id: string; state: string }> = await this.db.query(
       'SELECT id, state FROM inbound_events WHERE workspace_id = $1 AND message_id = $2',

@@ -245,6 +245,22 @@ describe('idempotency', () => {
     expect(catalog.body.items[0].count).toBe(1);
   });
 
+  it('concurrent copies of one batch (with a repeat inside) accept each messageId exactly once', async () => {
+    const ws = await herald.newWorkspace();
+    const events = Array.from({ length: 20 }, (_, i) => ({ type: 'track', userId: `bu${i % 3}`, event: 'Batched', messageId: randomUUID() }));
+    const batch = [...events, events[0]];
+    const responses = await Promise.all(Array.from({ length: 5 }, () => herald.http.post('/inbound/rudderstack').set(ws.auth).send({ batch })));
+    expect(responses.map((r) => r.status)).toEqual(Array(5).fill(202));
+    const firstAnswers = responses.flatMap((r) => r.body.results).filter((x: any) => !x.duplicate).map((x: any) => x.messageId);
+    expect(firstAnswers.sort()).toEqual(events.map((e) => e.messageId).sort());
+    for (const r of responses) expect(r.body.results[20]).toEqual({ messageId: events[0].messageId, duplicate: true });
+    const log = await waitUntil(async () => {
+      const items = (await herald.http.get('/inbound/events/log').set(ws.auth).query({ limit: 100 })).body.items as any[];
+      return items.length === 20 && items.every((i) => i.status !== 'pending') ? items : undefined;
+    }, { what: '20 events processed' });
+    expect(log.reduce((n: number, i: any) => n + i.duplicate_count, 0)).toBe(5 * 21 - 20);
+  });
+
   it('the same messageId in two workspaces is two events', async () => {
     const a = await herald.newWorkspace();
     const b = await herald.newWorkspace();
