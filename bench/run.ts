@@ -79,7 +79,9 @@ async function main() {
 
     rows.push(await ingestScenario(api, key, temporal, ws.id));
     rows.push(await batchScenario(api, key));
+    rows.push(await drained(db, ws.id, 'ingest scenarios'));
     rows.push(await endToEndScenario(api, key, db, ws.id));
+    await drained(db, ws.id, 'end-to-end scenario');
     rows.push(await parkedRunsScenario(call, db, ws.id));
     rows.push(await outboundScenario(herald, call, sink, ws.id));
   } finally {
@@ -260,6 +262,32 @@ async function outboundScenario(herald: RunningHerald, call: (m: string, p: stri
     ratio: `${(emitterRate / directRate).toFixed(2)}×`,
     detail: { events: OUTBOUND_EVENTS, emitterRate, directRate },
   };
+}
+
+/**
+ * Waits until every accepted event is processed and every run has finished, so the next scenario
+ * measures an idle system. The time it takes is itself a figure: how long the worker needed to
+ * work through what the API accepted.
+ */
+async function drained(db: DataSource, workspaceId: string, what: string): Promise<Row> {
+  const t0 = Date.now();
+  let processed = 0;
+  for (;;) {
+    const [{ pending, done }] = (await db.query(
+      `SELECT count(*) FILTER (WHERE outcome IS NULL)::int AS pending, count(*)::int AS done FROM inbound_events WHERE workspace_id = $1`,
+      [workspaceId],
+    )) as Array<{ pending: number; done: number }>;
+    const [{ active }] = (await db.query(
+      `SELECT count(*)::int AS active FROM automation_runs WHERE workspace_id = $1 AND status IN ('PROCESSING', 'WAITING')`,
+      [workspaceId],
+    )) as Array<{ active: number }>;
+    processed = done;
+    if (pending === 0 && active === 0) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  console.log(`\n    ${what} drained in ${seconds.toFixed(1)} s (${processed} events in the log)`);
+  return { scenario: `worker catching up after the ${what}`, herald: `${seconds.toFixed(1)} s until every event and run was done`, baseline: '—', ratio: '—', detail: { seconds, events: processed } };
 }
 
 async function waitForCount(db: DataSource, workspaceId: string, status: string, n: number, timeoutMs: number) {
