@@ -54,6 +54,9 @@ function bodyParserErrors(err: { type?: string; status?: number; message?: strin
   if (err.type === 'entity.parse.failed') {
     return res.status(400).json({ message: `body is not valid JSON: ${err.message}`, type: 'invalid_request_error' });
   }
+  if (err.type === 'charset.unsupported' || err.type === 'encoding.unsupported') {
+    return res.status(400).json({ message: `body must be UTF-8 JSON: ${err.message}`, type: 'invalid_request_error' });
+  }
   if (err.status && err.status >= 400 && err.status < 500) {
     return res.status(err.status).json({ message: err.message ?? 'bad request', type: 'invalid_request_error' });
   }

@@ -4,6 +4,7 @@ import { inlineAutomation } from '../automations/runs/event-runs.service';
 import { parseSteps, StepValidationError } from '../automations/steps/step.schema';
 import { badRequest } from '../common/errors/api-error';
 import { isPlainObject } from '../common/json/json-merge';
+import { validateInterpolations } from '../../workflows/shared/expressions';
 import { mapWithConcurrency } from '../common/concurrency';
 import { TemporalClientService } from '../temporal/temporal-client.service';
 import type { IngestInput } from '../../workflows/shared/ingest-types';
@@ -149,6 +150,9 @@ function validateInlineAutomation(event: NormalizedEvent, path: string): void {
   for (const field of ['template', 'recipient', 'brand', 'cancelation_token'] as const) {
     if (automation[field] !== undefined && typeof automation[field] !== 'string') throw badRequest(`${root}.${field} must be a string`);
   }
+  const token = automation.cancelation_token ?? automation.cancelationToken ?? automation.cancellation_token;
+  const tokenProblem = typeof token === 'string' ? validateInterpolations(token) : undefined;
+  if (tokenProblem) throw badRequest(`${root}.cancelation_token: ${tokenProblem}`);
   for (const field of ['data', 'profile'] as const) {
     if (automation[field] !== undefined && !isPlainObject(automation[field])) throw badRequest(`${root}.${field} must be a JSON object`);
   }

@@ -31,6 +31,18 @@ describe('automation templates', () => {
     expect(list.body.items).toEqual([]);
   });
 
+  it('refuses a broken reference in cancelation_token or recipient on save and on invoke', async () => {
+    const ws = await herald.newWorkspace();
+    const save = await herald.http.post('/automations').set(ws.auth).send({ name: 'x', cancelation_token: '${}', steps: [] });
+    expect(save.status).toBe(400);
+    expect(save.body.message).toMatch(/^cancelation_token: /);
+    const recipient = await herald.http.post('/automations').set(ws.auth).send({ name: 'x', recipient: '${data.a ==}', steps: [] });
+    expect(recipient.status).toBe(400);
+    const invoke = await herald.http.post('/automations/invoke').set(ws.auth).send({ automation: { steps: [], cancelation_token: '${' } });
+    expect(invoke.status).toBe(400);
+    expect(invoke.body.message).toMatch(/^cancelation_token: /);
+  });
+
   it('accepts Courier alias spellings and stores the canonical names', async () => {
     const ws = await herald.newWorkspace();
     const res = await herald.http.post('/automations').set(ws.auth).send({

@@ -182,6 +182,22 @@ describe('validation', () => {
     expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('answers a lone surrogate escape, an unsupported charset and a bad inline token with 400, not 500', async () => {
+    const ws = await herald.newWorkspace();
+    const surrogate = await herald.http.post('/inbound/rudderstack').set(ws.auth).set('Content-Type', 'application/json').send('{"type":"track","userId":"\\udc00","event":"E"}');
+    expect(surrogate.status).toBe(400);
+    expect(surrogate.body.message).toMatch(/lone surrogate/);
+    const profile = await herald.http.post('/profiles/u1').set(ws.auth).set('Content-Type', 'application/json').send('{"profile":{"":"\\udfff"}}');
+    expect(profile.status).toBe(400);
+    const latin1 = await herald.http.post('/inbound/rudderstack').set(ws.auth).set('Content-Type', 'application/json; charset=latin1').send('{"type":"track","userId":"u","event":"E"}');
+    expect(latin1.status).toBe(400);
+    expect(latin1.body.message).toMatch(/^body must be UTF-8 JSON/);
+    const token = await herald.http.post('/inbound/rudderstack').set(ws.auth).send({ type: 'track', userId: 'u', event: 'Inl', properties: { courier: { automation: { steps: [{ action: 'exit' }], cancelation_token: '${}' } } } });
+    expect(token.status).toBe(400);
+    expect(token.body.message).toMatch(/^properties\.courier\.automation\.cancelation_token: /);
+    expect((await herald.http.get('/inbound/events/log').set(ws.auth)).body.items).toEqual([]);
+  });
+
   it('answers a NUL character that Postgres cannot store with 400, not 500', async () => {
     const ws = await herald.newWorkspace();
     const res = await herald.http.post('/inbound/rudderstack').set(ws.auth).set('Content-Type', 'application/json')

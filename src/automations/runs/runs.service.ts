@@ -103,8 +103,12 @@ export class RunsService {
     }
 
     const baseScope = { data: req.context.data ?? {}, profile: req.context.profile ?? {}, refs: {} };
-    const recipient =
-      req.context.recipient ?? (templateRecipient ? stringOrNull(resolveValue(templateRecipient, baseScope)) : null);
+    let recipient: string | null;
+    try {
+      recipient = req.context.recipient ?? (templateRecipient ? stringOrNull(resolveValue(templateRecipient, baseScope)) : null);
+    } catch (err) {
+      throw badRequest(`recipient: ${(err as Error).message}`);
+    }
     const stored = recipient ? await this.profiles.get(workspaceId, recipient) : null;
     const context: RunContext = {
       data: req.context.data ?? {},
@@ -113,7 +117,13 @@ export class RunsService {
       brand: req.context.brand ?? null,
       template: req.context.template ?? null,
     };
-    const cancelationToken = rawToken ? stringOrNull(resolveValue(rawToken, { ...context, refs: {} })) : null;
+    let cancelationToken: string | null = null;
+    try {
+      cancelationToken = rawToken ? stringOrNull(resolveValue(rawToken, { ...context, refs: {} })) : null;
+    } catch (err) {
+      // A broken reference is the automation's fault, not a reason to retry: a 400 (or a failed event).
+      throw badRequest(`cancelation_token: ${(err as Error).message}`);
+    }
     const runId = req.runId ?? randomUUID();
     const workflowId = runWorkflowId(workspaceId, runId);
     const input: RunInput = {

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { badRequest, conflict, notFound } from '../../common/errors/api-error';
 import { decodeCursor, Page, toPage } from '../../common/http/pagination';
+import { validateInterpolations } from '../../../workflows/shared/expressions';
 import { invokedTemplates, parseSteps, Step, StepValidationError } from '../steps/step.schema';
 
 export interface TemplateInput {
@@ -63,6 +64,7 @@ export class TemplatesService {
 
   async create(workspaceId: string, input: TemplateInput): Promise<TemplateView> {
     const steps = this.validate(input.steps);
+    this.validateReferences(input);
     return this.db.transaction(async (tx) => {
       await this.assertAliasFree(tx, workspaceId, input.alias ?? null, null);
       const [row] = (await tx.query(
@@ -78,6 +80,7 @@ export class TemplatesService {
   /** Edits the draft; published versions never change. */
   async update(workspaceId: string, idOrAlias: string, input: TemplateInput): Promise<TemplateView> {
     const steps = this.validate(input.steps);
+    this.validateReferences(input);
     return this.db.transaction(async (tx) => {
       const current = await this.find(tx, workspaceId, idOrAlias);
       await this.assertAliasFree(tx, workspaceId, input.alias ?? null, current.id);
@@ -164,6 +167,14 @@ export class TemplatesService {
       [workspaceId, idOrAlias],
     )) as Array<{ id: string; name: string }>;
     return rows[0] ?? null;
+  }
+
+  /** The template's own references (token, recipient) must parse, like the steps'. */
+  private validateReferences(input: TemplateInput): void {
+    for (const field of ['cancelation_token', 'recipient'] as const) {
+      const problem = input[field] ? validateInterpolations(input[field]) : undefined;
+      if (problem) throw badRequest(`${field}: ${problem}`);
+    }
   }
 
   private validate(steps: unknown): Step[] {

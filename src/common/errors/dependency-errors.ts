@@ -27,10 +27,12 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 /** Postgres codes that mean the input itself cannot be stored (e.g. \u0000 in jsonb). */
 export function isUnstorableInput(err: unknown): string | undefined {
   const e = (err instanceof QueryFailedError ? (err as { driverError?: unknown }).driverError : err) as
-    | { code?: string; message?: string }
+    | { code?: string; message?: string; detail?: string }
     | undefined;
   if (!e?.code) return undefined;
   if (e.code === '22P05' || e.code === '22021') return 'contains a character Postgres cannot store (such as \\u0000)';
+  // JSON with a lone UTF-16 surrogate escape (e.g. "\udc00") is valid JSON but not storable text.
+  if (e.code === '22P02' && /unicode|surrogate/i.test(`${e.message ?? ''} ${e.detail ?? ''}`)) return 'contains an invalid Unicode escape (a lone surrogate such as \\udc00)';
   if (e.code === '54000' || e.code === '54001') return 'is too large or too deeply nested to store';
   if (e.code === '22001') return 'has a value longer than allowed';
   return undefined;

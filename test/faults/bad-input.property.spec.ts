@@ -1,0 +1,493 @@
+import fc from 'fast-check';
+import type { Response } from 'supertest';
+import { publishedTemplate } from '../support/automations';
+import { WorkerHostService } from '../../src/temporal/worker-host.service';
+import { startTestHerald, TestHerald } from '../support/test-herald';
+import { waitUntil } from '../support/wait-until';
+import {
+  anyObjectTree,
+  anyString,
+  anyTree,
+  badEvent,
+  deepValue,
+  expression,
+  goodEvent,
+  malformedJson,
+  obj,
+  patchOperation,
+  profilePathId,
+  rudderEvent,
+  steps,
+  toJson,
+  Tree,
+} from './support/bad-input-arbitraries';
+import { paginate } from './support/fault-helpers';
+
+/**
+ * Fault: whatever arrives at the edge (garbage, hostile JSON, wrong types, huge or deeply
+ * nested bodies, prototype-pollution gadgets, unpaired surrogates, NUL) Herald answers with a
+ * 2xx or a 4xx `{ message, type }`, never a 500; nothing reaches Object.prototype; the server
+ * stays healthy; another workspace's data stays exactly as it was; and the inbound log holds
+ * exactly the events that were answered 202.
+ *
+ * Reproduce a failure with the printed request (and `seed`/`path` from fast-check's report).
+ */
+
+type Auth = Record<string, string>;
+type Workspace = Awaited<ReturnType<TestHerald['newWorkspace']>>;
+
+let herald: TestHerald;
+let fuzz: Workspace;
+let control: Workspace;
+let controlBefore: Record<string, unknown>;
+const prototypesBefore = prototypeShapes();
+const suiteStarted = Date.now();
+
+/** messageIds answered 202 in the fuzzed workspace, and those of good events inside rejected batches. */
+const accepted = new Set<string>();
+const rejected = new Set<string>();
+let cases = 0;
+let retried503 = 0;
+const failedProperties: string[] = [];
+let requests = 0;
+let area = '';
+/** Answers per area and status, printed at the end (how much of the input got past validation). */
+const statuses: Record<string, Record<number, number>> = {};
+function countStatus(status: number) {
+  requests++;
+  (statuses[area] ??= {})[status] = (statuses[area][status] ?? 0) + 1;
+}
+
+const INBOUND_OK = [202, 400, 413];
+const ANY_CLIENT = [200, 201, 202, 204, 400, 401, 403, 404, 405, 409, 413, 415, 422];
+
+function prototypeShapes() {
+  return {
+    object: Object.getOwnPropertyNames(Object.prototype).sort(),
+    array: Object.getOwnPropertyNames(Array.prototype).sort(),
+    function: Object.getOwnPropertyNames(Function.prototype).sort(),
+    string: Object.getOwnPropertyNames(String.prototype).sort(),
+  };
+}
+
+/** Object.prototype (and friends) untouched: checked after every property. */
+function expectPrototypesClean() {
+  const probe = {} as Record<string, unknown>;
+  expect(probe.polluted).toBeUndefined();
+  expect(probe.isAdmin).toBeUndefined();
+  expect(typeof probe.toString).toBe('function');
+  expect(([] as unknown as Record<string, unknown>).polluted).toBeUndefined();
+  expect(prototypeShapes()).toEqual(prototypesBefore);
+}
+
+interface Sent {
+  method: string;
+  path: string;
+  contentType?: string;
+  body?: string | Buffer;
+}
+
+function describeRequest(req: Sent): string {
+  const body =
+    req.body === undefined
+      ? ''
+      : Buffer.isBuffer(req.body)
+        ? ` <${req.body.length} bytes: ${req.body.subarray(0, 200).toString('hex')}…>`
+        : req.body.length > 3000
+          ? ` <${req.body.length} chars> ${JSON.stringify(req.body.slice(0, 300))}…${JSON.stringify(req.body.slice(-100))}`
+          : ` ${JSON.stringify(req.body)}`;
+  return `${req.method} ${req.path}${req.contentType ? ` (Content-Type: ${req.contentType})` : ''}${body}`;
+}
+
+async function call(auth: Auth, req: Sent, allowed: number[], headers: Auth = {}): Promise<Response> {
+  const res = await sendRetrying(() => {
+    let r = (herald.http as any)[req.method.toLowerCase()](req.path).set(auth).set(headers) as import('supertest').Test;
+    if (req.contentType) r = r.set('Content-Type', req.contentType);
+    return req.body === undefined ? r : r.send(req.body as any);
+  });
+  countStatus(res.status);
+  const problem = checkResponse(res, allowed);
+  if (problem) throw new Error(`${problem}\n  request:  ${describeRequest(req)}${Object.keys(headers).length ? ` ${JSON.stringify(headers)}` : ''}\n  response: ${res.status} ${res.text?.slice(0, 1000)}`);
+  return res;
+}
+
+/**
+ * A 503 with Retry-After is Herald saying "overloaded, try again" (these tests share two cores
+ * with Postgres, Temporal and the worker): retried like RudderStack would, a few times. A 503
+ * without Retry-After, or one that persists, is reported.
+ */
+async function sendRetrying(send: () => PromiseLike<Response>): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await send();
+    if (res.status !== 503 || attempt >= 6 || !res.headers['retry-after']) return res;
+    retried503++;
+    await new Promise((r) => setTimeout(r, 1_000 * attempt));
+  }
+}
+
+function checkResponse(res: Response, allowed: number[]): string | undefined {
+  if (!allowed.includes(res.status)) return `status ${res.status} not in ${allowed.join('/')}`;
+  if (res.status >= 400) {
+    const b = res.body as Record<string, unknown>;
+    const keys = b && typeof b === 'object' ? Object.keys(b).sort() : [];
+    if (keys.join() !== 'message,type' || typeof b.message !== 'string' || typeof b.type !== 'string' || !b.message) {
+      return `a ${res.status} body is not { message: string, type: string }`;
+    }
+  }
+  if (hasProtoKey(res.text)) return 'the response carries a "__proto__" key';
+  // Checked after every request, so a pollution names the request that caused it.
+  if (JSON.stringify(prototypeShapes()) !== JSON.stringify(prototypesBefore) || ({} as Record<string, unknown>).polluted !== undefined) {
+    return `Object.prototype (or Array/Function/String.prototype) changed: ${JSON.stringify(prototypeShapes().object)}`;
+  }
+  return undefined;
+}
+
+/** A `"__proto__":` key in JSON text (a "__proto__" string value is fine). */
+const hasProtoKey = (text: string | undefined) => !!text && /(^|[^\\])"__proto__"\s*:/.test(text);
+
+/** Records the messageIds of a 202 from the inbound endpoint. */
+function recordAccepted(res: Response) {
+  if (res.status !== 202) return;
+  const items = Array.isArray(res.body.results) ? res.body.results : [res.body];
+  for (const item of items) {
+    if (typeof item.messageId !== 'string') throw new Error(`202 without a messageId: ${res.text.slice(0, 300)}`);
+    accepted.add(item.messageId);
+  }
+}
+
+const inboundPath = fc.constantFrom('/inbound/rudderstack', '/inbound/segment');
+const contentType = fc.oneof(
+  { weight: 1, arbitrary: fc.constant('application/json') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 30 }).filter((s) => /^[\x20-\x7e]*$/.test(s)) },
+  { weight: 4, arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'application/json; charset=latin1', 'multipart/form-data; boundary=x', 'application/cloudevents+json') },
+);
+
+async function postInbound(path: string, body: string | Buffer, type = 'application/json', allowed = INBOUND_OK) {
+  const res = await call(fuzz.auth, { method: 'POST', path, contentType: type, body }, allowed);
+  recordAccepted(res);
+  return res;
+}
+
+async function run(name: string, numRuns: number, property: fc.IAsyncProperty<any>) {
+  const started = Date.now();
+  area = name;
+  const details = await fc.check(property, { numRuns, includeErrorInReport: true });
+  cases += details.numRuns;
+  expectPrototypesClean();
+  if (details.failed) {
+    failedProperties.push(name);
+    throw new Error(fc.defaultReportMessage(details));
+  }
+  console.log(`[bad-input] ${name}: ${numRuns} cases in ${Date.now() - started} ms, answers ${JSON.stringify(statuses[name])}`);
+}
+
+/** The control workspace, read back through the API. */
+async function readControl() {
+  const out: Record<string, unknown> = {};
+  for (const path of [
+    '/profiles/ctrl-user',
+    '/tenants/ctrl-tenant',
+    '/tenants/ctrl-tenant/users',
+    '/users/ctrl-user/tenants',
+    '/notifications/ctrl-note',
+    '/notifications',
+    '/automations/ctrl-flow',
+    '/automations/ctrl-flow/versions',
+    '/automations',
+    '/inbound/events',
+    '/inbound/events/log',
+    '/automations/runs',
+    '/messages',
+  ]) {
+    const res = await herald.http.get(path).set(control.auth).query({ limit: 500 });
+    out[path] = { status: res.status, body: res.body };
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  herald = await startTestHerald();
+  await herald.app.listen(0, '127.0.0.1');
+  fuzz = await herald.newWorkspace();
+  control = await herald.newWorkspace();
+
+  // The control workspace: a profile, a tenant with a member, a notification, a published template, a few events.
+  const c = control.auth;
+  await herald.http.put('/profiles/ctrl-user').set(c).send({ profile: { name: 'Ctrl', nested: { list: [1, 2, { deep: true }] }, constructor: 'kept' } }).expect(200);
+  await herald.http.put('/tenants/ctrl-tenant').set(c).send({ name: 'Control Inc', properties: { tier: 'gold' } }).expect(200);
+  await herald.http.put('/users/ctrl-user/tenants/ctrl-tenant').set(c).send({ profile: { role: 'admin' } }).expect(200);
+  await herald.http.put('/notifications/ctrl-note').set(c).send({ name: 'Ctrl note', channels: { inbox: { title: 'Hi {{ profile.name }}', body: 'x' } } }).expect(200);
+  await publishedTemplate(herald, c, { name: 'Control flow', alias: 'ctrl-flow', steps: [{ action: 'delay', duration: '1 hour' }, { action: 'send', template: 'ctrl-note' }] });
+  const events = [
+    { type: 'identify', userId: 'ctrl-user', messageId: 'ctrl-1', traits: { plan: 'pro' } },
+    { type: 'track', userId: 'ctrl-user', messageId: 'ctrl-2', event: 'Control Event', properties: { n: 1 } },
+    { type: 'group', userId: 'ctrl-user', messageId: 'ctrl-3', groupId: 'ctrl-tenant', traits: { name: 'Control Inc', tier: 'gold' } },
+  ];
+  for (const e of events) await herald.http.post('/inbound/rudderstack').set(c).send(e).expect(202);
+  await waitUntil(async () => {
+    const log = await herald.http.get('/inbound/events/log').set(c);
+    return log.body.items?.length === events.length && log.body.items.every((r: any) => r.status !== 'pending');
+  }, { what: 'control events processed' });
+  controlBefore = await readControl();
+  expect(Object.values(controlBefore).every((r: any) => r.status === 200)).toBe(true);
+}, 120_000);
+
+afterAll(async () => {
+  if (!herald) return;
+  // Stopping drains the worker first; if that hangs, say what the worker is still doing rather
+  // than hang the suite (jest's forceExit ends the process).
+  const host = herald.app.get(WorkerHostService);
+  const started = Date.now();
+  const drained = await Promise.race([host.stop().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 20_000))]);
+  if (!drained) {
+    const worker = (host as unknown as { worker?: { getState(): string; getStatus(): unknown } }).worker;
+    console.warn(`[bad-input] the worker is still draining after 20 s: state ${worker?.getState()}, status ${JSON.stringify(worker?.getStatus())}`);
+    return;
+  }
+  await herald.stop();
+  if (Date.now() - started > 10_000) console.warn(`[bad-input] herald.stop() took ${Date.now() - started} ms`);
+}, 120_000);
+
+describe('POST /inbound/rudderstack with bad input', () => {
+  it('malformed JSON text → 400 (or 202 when it happens to be an event)', async () => {
+    await run('malformed JSON', 1_500, fc.asyncProperty(inboundPath, malformedJson, async (path, text) => {
+      const res = await postInbound(path, text);
+      if (res.status === 413) throw new Error('413 for a small body');
+    }));
+  });
+
+  it('random bytes (invalid UTF-8) → 400', async () => {
+    await run('random bytes', 500, fc.asyncProperty(inboundPath, fc.uint8Array({ maxLength: 64 }), async (path, bytes) => {
+      await postInbound(path, Buffer.from(bytes));
+    }));
+  });
+
+  it('any JSON value, with duplicate and __proto__ keys at any depth → 202/400', async () => {
+    await run('random JSON', 2_000, fc.asyncProperty(inboundPath, anyTree, async (path, tree) => {
+      await postInbound(path, toJson(tree));
+    }));
+  });
+
+  it('events of every type with fields of wrong types → 202/400', async () => {
+    await run('typed events', 2_300, fc.asyncProperty(inboundPath, rudderEvent, async (path, event) => {
+      const res = await postInbound(path, toJson(event));
+      if (res.status === 413) throw new Error('413 for a small body');
+    }));
+  });
+
+  it('any Content-Type or charset → 202/400/413 (the body is JSON whatever the header claims)', async () => {
+    const body = fc.oneof(goodEvent.map(toJson), malformedJson, fc.constant(''));
+    await run('content types', 200, fc.asyncProperty(contentType, body, async (type, text) => {
+      await postInbound('/inbound/rudderstack', text, type);
+    }));
+  });
+
+  it('batches mixing good and bad events: all-or-nothing, naming the first bad one', async () => {
+    let batchNo = 0;
+    const item = fc.oneof({ weight: 3, arbitrary: goodEvent.map((t) => ({ good: true, t })) }, { weight: 1, arbitrary: badEvent.map((t) => ({ good: false, t })) });
+    await run('batches', 300, fc.asyncProperty(fc.array(item, { minLength: 1, maxLength: 6 }), fc.constantFrom('array', 'batch'), async (items, shape) => {
+      batchNo++;
+      // Unique messageIds for the good events, so "nothing stored" can be checked at the end.
+      const ids = items.map((_, i) => `batch-${batchNo}-${i}-${fuzz.id}`);
+      const trees = items.map(({ good, t }, i) => (good ? withMessageId(t, ids[i]) : t));
+      const body = shape === 'array' ? `[${trees.map(toJson).join(',')}]` : `{"batch":[${trees.map(toJson).join(',')}]}`;
+      const res = await postInbound('/inbound/rudderstack', body);
+      const firstBad = items.findIndex((i) => !i.good);
+      if (firstBad < 0) {
+        expect(res.status).toBe(202);
+        expect(res.body.results.map((r: any) => r.messageId)).toEqual(ids);
+      } else {
+        expect(res.status).toBe(400);
+        expect(res.body.message).toMatch(new RegExp(`^${shape === 'array' ? '' : 'batch'}\\[${firstBad}\\]`));
+        items.forEach((i, n) => i.good && rejected.add(ids[n]));
+      }
+    }));
+  });
+
+  it('unicode: lone surrogates, NUL, BOM and non-characters in keys and values → 202/400', async () => {
+    const weird = fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }), fc.constantFrom('\u0000', '\ud800', '\udc00', 'a\ud800b', '\ufeff', '\uffff', '\u0085'));
+    await run('unicode', 300, fc.asyncProperty(weird, weird, fc.constantFrom('userId', 'event', 'messageId', 'traitKey', 'traitValue', 'groupId'), async (s, t, where) => {
+      const base: Record<string, Tree | undefined> = { type: where === 'traitKey' || where === 'traitValue' ? 'identify' : where === 'groupId' ? 'group' : 'track', userId: 'u', event: 'E' };
+      if (where === 'traitKey') base.traits = { obj: [[s, t]] };
+      else if (where === 'traitValue') base.traits = obj({ k: s });
+      else base[where] = s;
+      if (where === 'groupId') base.traits = obj({ name: t });
+      await postInbound('/inbound/rudderstack', toJson(obj(base)));
+    }));
+  });
+
+  it('deeply nested and huge (under 1 MB) bodies → 202/400; over 4 MB → 413', async () => {
+    await run('deep', 60, fc.asyncProperty(deepValue, fc.constantFrom('identify', 'track', 'group'), async ({ json }, type) => {
+      const where = type === 'track' ? 'properties' : 'traits';
+      const body = `{"type":"${type}","userId":"deep","event":"Deep","groupId":"deep-g","${where}":{"v":${json}}}`;
+      await postInbound('/inbound/rudderstack', body);
+    }));
+    await run('huge', 20, fc.asyncProperty(fc.integer({ min: 100_000, max: 900_000 }), fc.constantFrom('x', 'é', '\u0000', '😀', '\\"'), async (n, ch) => {
+      const blob = ch.repeat(Math.floor(n / Math.max(1, Buffer.byteLength(ch))));
+      await postInbound('/inbound/rudderstack', JSON.stringify({ type: 'track', userId: 'huge', event: 'Huge', properties: { blob } }));
+    }));
+    await run('over the limit', 4, fc.asyncProperty(fc.constantFrom(4 * 1024 * 1024 + 1, 5 * 1024 * 1024, 6 * 1024 * 1024), async (n) => {
+      const body = JSON.stringify({ type: 'track', userId: 'huge', event: 'Huge', properties: { blob: 'y'.repeat(n) } });
+      const res = await postInbound('/inbound/rudderstack', body);
+      expect(res.status).toBe(413);
+    }));
+  });
+});
+
+describe('the step validator through the automations API', () => {
+  it('POST /automations with random steps → 201/400; created ones survive PUT, publish and invoke', async () => {
+    const body = fc.record(
+      {
+        name: fc.oneof({ weight: 5, arbitrary: fc.string({ minLength: 1, maxLength: 30 }) }, { weight: 1, arbitrary: fc.jsonValue() }),
+        alias: fc.oneof(fc.stringMatching(/^[a-z0-9][a-z0-9_.-]{0,20}$/), anyString),
+        cancelation_token: fc.oneof(expression.map((e) => `\${${e}}`), anyString),
+        recipient: fc.oneof(fc.constantFrom('refs.data.userId', '${data.userId}'), anyString),
+        steps: fc.oneof({ weight: 6, arbitrary: steps }, { weight: 1, arbitrary: fc.jsonValue() }),
+      },
+      { requiredKeys: ['name', 'steps'] },
+    );
+    await run('templates', 1_000, fc.asyncProperty(body, steps, fc.boolean(), async (b, nextSteps, invoke) => {
+      const created = await call(fuzz.auth, { method: 'POST', path: '/automations', contentType: 'application/json', body: JSON.stringify(b) }, [201, 400, 409]);
+      if (created.status !== 201) return;
+      const id = created.body.id;
+      await call(fuzz.auth, { method: 'PUT', path: `/automations/${id}`, contentType: 'application/json', body: JSON.stringify({ name: 'edited', steps: nextSteps }) }, [200, 400]);
+      const published = await call(fuzz.auth, { method: 'POST', path: `/automations/${id}/publish` }, [200, 201, 400, 409]);
+      if (invoke && published.status < 300) {
+        await call(fuzz.auth, { method: 'POST', path: `/automations/${id}/invoke`, contentType: 'application/json', body: JSON.stringify({ recipient: 'fuzz-user', data: { userId: 'fuzz-user' } }) }, [202, 400, 404, 409]);
+      }
+    }));
+  });
+
+  it('POST /automations/invoke with random steps and context → 202/400', async () => {
+    const body = fc.record(
+      {
+        automation: fc.oneof(
+          { weight: 6, arbitrary: fc.record({ steps, cancelation_token: fc.oneof(anyString, fc.jsonValue()) }, { requiredKeys: ['steps'] }) },
+          { weight: 1, arbitrary: fc.jsonValue() },
+        ),
+        recipient: fc.oneof(fc.constantFrom('fuzz-user'), anyString, fc.jsonValue()),
+        data: fc.oneof(fc.dictionary(anyString, fc.jsonValue()), fc.jsonValue()),
+        profile: fc.oneof(fc.dictionary(anyString, fc.jsonValue()), fc.jsonValue()),
+        brand: anyString,
+        template: anyString,
+      },
+      { requiredKeys: ['automation'] },
+    );
+    await run('ad hoc invoke', 1_000, fc.asyncProperty(body, fc.option(anyString.filter((s) => /^[\x21-\x7e]*$/.test(s))), async (b, key) => {
+      const req: Sent = { method: 'POST', path: '/automations/invoke', contentType: 'application/json', body: JSON.stringify(b) };
+      await call(fuzz.auth, req, [202, 400, 404, 409], key ? { 'Idempotency-Key': key } : {});
+    }));
+  });
+
+  it('inline automations in track events (properties.courier.automation) → 202/400', async () => {
+    const automation = fc.record(
+      {
+        steps,
+        template: fc.oneof(anyString, fc.jsonValue()),
+        data: fc.jsonValue(),
+        profile: fc.jsonValue(),
+        recipient: fc.oneof(anyString, fc.jsonValue()),
+        cancelation_token: fc.oneof(anyString, expression.map((e) => `\${${e}}`)),
+      },
+      { requiredKeys: [] },
+    );
+    await run('inline automations', 300, fc.asyncProperty(fc.oneof(automation, fc.jsonValue()), async (a) => {
+      await postInbound('/inbound/rudderstack', JSON.stringify({ type: 'track', userId: 'fuzz-user', event: 'Inline', properties: { courier: { automation: a } } }));
+    }));
+  });
+});
+
+describe('profiles with random JSON and JSON Patch', () => {
+  it('POST/PUT/PATCH/GET/DELETE /profiles/{id} → 2xx/4xx, and a stored profile never has a __proto__ key', async () => {
+    const request = fc.oneof(
+      fc.tuple(fc.constantFrom('POST', 'PUT'), fc.oneof({ weight: 4, arbitrary: anyObjectTree.map((p) => obj({ profile: p })) }, { weight: 1, arbitrary: anyTree.map((p) => obj({ profile: p })) }, { weight: 1, arbitrary: anyTree }).map(toJson)),
+      fc.tuple(
+        fc.constant('PATCH'),
+        fc.oneof(
+          { weight: 5, arbitrary: fc.array(patchOperation, { maxLength: 5 }).map((patch) => JSON.stringify({ patch })) },
+          { weight: 1, arbitrary: anyTree.map((p) => toJson(obj({ patch: p }))) },
+          { weight: 1, arbitrary: anyTree.map(toJson) },
+        ),
+      ),
+      fc.tuple(fc.constantFrom('GET', 'DELETE'), fc.constant(undefined)),
+    );
+    await run('profiles', 2_000, fc.asyncProperty(profilePathId, request, async (id, [method, body]) => {
+      const path = `/profiles/${id}`;
+      const res = await call(fuzz.auth, { method, path, contentType: body === undefined ? undefined : 'application/json', body }, ANY_CLIENT);
+      if (method !== 'GET' && method !== 'DELETE' && res.status < 300) {
+        // What was stored reads back as a JSON object without a __proto__ key.
+        const read = await call(fuzz.auth, { method: 'GET', path }, [200]);
+        if (typeof read.body.profile !== 'object' || read.body.profile === null || Array.isArray(read.body.profile)) throw new Error(`stored profile is not an object: ${read.text.slice(0, 300)}`);
+      }
+    }));
+  });
+});
+
+describe('afterwards', () => {
+  it('the pollution check would notice a polluted Object.prototype (so its silence means something)', () => {
+    const ok = { status: 400, body: { message: 'm', type: 't' }, text: '{"message":"m","type":"t"}' } as unknown as Response;
+    expect(checkResponse(ok, [400])).toBeUndefined();
+    (Object.prototype as Record<string, unknown>).polluted = 'yes';
+    try {
+      expect(checkResponse(ok, [400])).toMatch(/Object\.prototype/);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).polluted;
+    }
+    expectPrototypesClean();
+  });
+
+  it('the server is healthy, the control workspace is unchanged, and the fuzzed log holds exactly the 202s', async () => {
+    expectPrototypesClean();
+    expect((await herald.http.get('/health')).status).toBe(200);
+    await waitUntil(async () => (await herald.http.get('/ready')).status === 200, { timeoutMs: 30_000, what: '/ready to answer 200' });
+
+    expect(await readControl()).toEqual(controlBefore);
+
+    // Every 202 is logged, nothing else is (a rejected batch stored none of its good events).
+    const log = await paginate(herald, fuzz.auth, '/inbound/events/log');
+    const logged = new Set(log.map((r) => r.message_id as string));
+    expect([...logged].filter((id) => !accepted.has(id)).slice(0, 10)).toEqual([]);
+    expect([...accepted].filter((id) => !logged.has(id)).slice(0, 10)).toEqual([]);
+    expect(log.length).toBe(accepted.size);
+    expect([...rejected].filter((id) => logged.has(id))).toEqual([]);
+    expect(log.filter((r) => hasProtoKey(JSON.stringify(r.body))).map((r) => r.message_id)).toEqual([]);
+
+    // Every accepted event is processed by its workflow: none is stuck, none failed (except an
+    // inline automation invoking a template by a name that does not exist: the sender's mistake).
+    // Waits while the backlog shrinks; 30 s without progress means what is left is stuck.
+    let stuck = await paginate(herald, fuzz.auth, '/inbound/events/log', { status: 'pending' });
+    for (let lastProgress = Date.now(), before = stuck.length; stuck.length && Date.now() - lastProgress < 30_000; ) {
+      await new Promise((r) => setTimeout(r, 2_000));
+      stuck = await paginate(herald, fuzz.auth, '/inbound/events/log', { status: 'pending' });
+      if (stuck.length < before) [lastProgress, before] = [Date.now(), stuck.length];
+    }
+    const final = await paginate(herald, fuzz.auth, '/inbound/events/log');
+    const outcomes: Record<string, number> = {};
+    for (const r of final) outcomes[r.status] = (outcomes[r.status] ?? 0) + 1;
+    const failed = final.filter((r) => r.status === 'failed' && typeof r.body?.properties?.courier?.automation?.template !== 'string');
+
+    console.log(
+      `[bad-input] ${cases} generated cases${failedProperties.length ? ` (failed: ${failedProperties.join(', ')})` : ''}, ${requests} requests ` +
+        `(${retried503} retried after a 503) in ${Date.now() - suiteStarted} ms; ` +
+        `${accepted.size} events accepted, outcomes ${JSON.stringify(outcomes)}`,
+    );
+    const summary = (r: Record<string, any>) => {
+      const { data, profile, steps: inlineSteps, ...automation } = r.body?.properties?.courier?.automation ?? {};
+      return { message_id: r.message_id, error: r.error, automation, body: JSON.stringify(r.body).slice(0, 300) };
+    };
+    expect({ stuck: stuck.slice(0, 3).map(summary), stuckCount: stuck.length, failed: failed.slice(0, 3).map(summary), failedCount: failed.length }).toEqual({
+      stuck: [],
+      stuckCount: 0,
+      failed: [],
+      failedCount: 0,
+    });
+    // (A property that failed stopped early; the count only means something when none did.)
+    if (!failedProperties.length) expect(cases).toBeGreaterThanOrEqual(10_000);
+  }, 200_000);
+});
+
+/** Replaces (or adds) the messageId of an event tree. */
+function withMessageId(tree: Tree, messageId: string): Tree {
+  if (tree === null || typeof tree !== 'object' || !('obj' in tree)) return tree;
+  return { obj: [...tree.obj.filter(([k]) => k !== 'messageId'), ['messageId', messageId]] };
+}
