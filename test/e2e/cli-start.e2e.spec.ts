@@ -1,23 +1,15 @@
 import { ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { waitUntil } from '../support/wait-until';
+import { freePort } from '../support/ports';
 
 /**
  * `npm start` as a user runs it: the built CLI with nothing configured but ports and a data
  * dir, embedded Postgres and Temporal, then SIGTERM, then a second start on the same data.
  */
 const CLI = path.resolve(__dirname, '../../dist/src/main.js');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 function startCli(env: NodeJS.ProcessEnv, args = ['start']) {
   const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' }) as ChildProcessWithoutNullStreams;

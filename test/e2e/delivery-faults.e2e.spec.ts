@@ -1,22 +1,14 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { readTestServers } from '../setup/test-env';
 import { startSmtpSink } from '../support/smtp-sink';
 import { startTestHerald, TestHerald } from '../support/test-herald';
 import { waitUntil } from '../support/wait-until';
+import { freePort as deadPort } from '../support/ports';
 
 type Auth = Record<string, string>;
-
-async function deadPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 async function messageReaches(herald: TestHerald, auth: Auth, id: string, statuses: string[], timeoutMs = 60_000) {
   return waitUntil(async () => {

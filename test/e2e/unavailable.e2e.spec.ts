@@ -1,17 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import * as net from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { readTestServers } from '../setup/test-env';
 import { startTestHerald, TestHerald } from '../support/test-herald';
 import { waitUntil } from '../support/wait-until';
-
-/** A TCP port nothing listens on. */
-async function deadPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
+import { freePort as deadPort } from '../support/ports';
 
 describe('Temporal unreachable', () => {
   let down: TestHerald;

@@ -1,18 +1,10 @@
-import * as net from 'node:net';
 import { runMigrations } from '../../src/database/migrate';
 import { publishedTemplate } from '../support/automations';
 import { startTestHerald, TestHerald } from '../support/test-herald';
 import { waitUntil } from '../support/wait-until';
 import { countBy, listAll } from './support/books';
 import { createPgCluster, PgCluster } from './support/pg-cluster';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
+import { freePort } from '../support/ports';
 
 /**
  * Postgres stopped and restarted mid-run: inbound answers 503 while it is down, activities

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EmbeddedTemporalHandle, startEmbeddedTemporal } from '../../src/temporal/embedded-temporal';
@@ -8,14 +7,7 @@ import { publishedTemplate } from '../support/automations';
 import { startTestHerald, TestHerald } from '../support/test-herald';
 import { waitUntil } from '../support/wait-until';
 import { countBy, listAll } from './support/books';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
+import { freePort } from '../support/ports';
 
 /**
  * The Temporal dev server (persistent SQLite) stopped and restarted mid-run: inbound answers 503
