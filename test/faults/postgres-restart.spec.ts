@@ -2,7 +2,7 @@ import { runMigrations } from '../../src/database/migrate';
 import { publishedTemplate } from '../support/automations';
 import { startTestHerald, TestHerald } from '../support/test-herald';
 import { waitUntil } from '../support/wait-until';
-import { countBy, listAll } from './support/books';
+import { expectEventsRunsAndInbox } from './support/books';
 import { createPgCluster, PgCluster } from './support/pg-cluster';
 import { freePort } from '../support/ports';
 
@@ -48,19 +48,7 @@ describe('Postgres stopped and restarted', () => {
     for (const i of [...refused, 3]) {
       await waitUntil(async () => (await herald!.http.post('/inbound/rudderstack').set(ws.auth).send(event(i))).status === 202, { timeoutMs: 60_000, what: `retry of event ${i}` });
     }
-    const log = await waitUntil(async () => {
-      const entries = await listAll(herald!, ws.auth, '/inbound/events/log');
-      return entries.length === 30 && entries.every((e) => e.status === 'processed') ? entries : undefined;
-    }, { timeoutMs: 120_000, what: '30 events processed' });
-    expect(log.every((e) => e.run_ids.length === 1)).toBe(true);
-    const runs = await waitUntil(async () => {
-      const all = await listAll(herald!, ws.auth, '/automations/runs');
-      return all.length === 30 && all.every((r) => r.status === 'PROCESSED') ? all : undefined;
-    }, { timeoutMs: 120_000, what: '30 runs PROCESSED' });
-    const inbox = (await Promise.all([0, 1, 2, 3, 4].map((u) => listAll(herald!, ws.auth, `/inbox/p${u}/messages`)))).flat();
-    const perMessage = countBy(inbox, (m) => m.id);
-    expect(runs.map((r) => perMessage[`${r.run_id}:1`] ?? 0)).toEqual(Array(30).fill(1));
-    expect(inbox).toHaveLength(30);
+    const runs = await expectEventsRunsAndInbox(herald, ws.auth, 30, [0, 1, 2, 3, 4].map((u) => `p${u}`));
     const steps = await Promise.all(runs.map(async (r) => (await herald!.http.get(`/automations/runs/${r.run_id}/steps`).set(ws.auth)).body.items));
     expect(steps.every((s) => s.map((x: any) => x.status).join() === 'PROCESSED,PROCESSED')).toBe(true);
   }, 300_000);

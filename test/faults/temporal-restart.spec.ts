@@ -6,7 +6,7 @@ import { EmbeddedTemporalHandle, startEmbeddedTemporal } from '../../src/tempora
 import { publishedTemplate } from '../support/automations';
 import { startTestHerald, TestHerald } from '../support/test-herald';
 import { waitUntil } from '../support/wait-until';
-import { countBy, listAll } from './support/books';
+import { expectEventsRunsAndInbox } from './support/books';
 import { freePort } from '../support/ports';
 
 /**
@@ -55,19 +55,7 @@ describe('Temporal stopped and restarted', () => {
     }
 
     // The books: 30 events, each one ingest outcome and one run, each run one inbox message.
-    const log = await waitUntil(async () => {
-      const entries = await listAll(herald!, ws.auth, '/inbound/events/log');
-      return entries.length === 30 && entries.every((e) => e.status === 'processed') ? entries : undefined;
-    }, { timeoutMs: 120_000, what: '30 events processed' });
-    expect(log.every((e) => e.run_ids.length === 1)).toBe(true);
-    const runs = await waitUntil(async () => {
-      const all = await listAll(herald!, ws.auth, '/automations/runs');
-      return all.length === 30 && all.every((r) => r.status === 'PROCESSED') ? all : undefined;
-    }, { timeoutMs: 120_000, what: '30 runs PROCESSED' });
-    const inbox = (await Promise.all([0, 1, 2, 3, 4].map((u) => listAll(herald!, ws.auth, `/inbox/t${u}/messages`)))).flat();
-    const perMessage = countBy(inbox, (m) => m.id);
-    expect(runs.map((r) => perMessage[`${r.run_id}:1`] ?? 0)).toEqual(Array(30).fill(1));
-    expect(inbox).toHaveLength(30);
+    await expectEventsRunsAndInbox(herald, ws.auth, 30, [0, 1, 2, 3, 4].map((u) => `t${u}`));
     let ingest = 0;
     for await (const _ of herald.temporal.client.workflow.list({ query: `WorkflowType = 'ingestWorkflow'` })) ingest++;
     expect(ingest).toBe(30);

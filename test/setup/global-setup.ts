@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { runMigrations } from '../../src/database/migrate';
 import { startEmbeddedTemporal } from '../../src/temporal/embedded-temporal';
 import { WORKFLOWS_ENTRY } from '../../src/temporal/worker-host.service';
+import { freePort } from '../support/ports';
 import { TestServers, TEST_SERVERS_FILE } from './test-env';
 
 /**
@@ -35,16 +35,6 @@ export default async function globalSetup(): Promise<void> {
   console.log(`\n[global-setup] Postgres ${pg.url.replace(/:[^:@]*@/, ':***@')}, Temporal ${temporal.address}, ready in ${Date.now() - started} ms`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function quietLogger() {
   const noop = () => undefined;
