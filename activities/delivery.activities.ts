@@ -1,26 +1,34 @@
-import type { ChannelName } from '../src/notifications/notification.schema';
+import { ApplicationFailure } from '@temporalio/common';
+import { isRetryable } from '../src/automations/engine/retryable';
 import type { DeliveryService } from '../src/messages/delivery.service';
-import type { DeliveryPlan, DeliveryRequest, DeliveryResult } from '../src/messages/delivery.types';
+import type { DeliveryRequest, DeliveryResult } from '../src/messages/delivery.types';
+import type { FanOutService } from '../src/messages/fan-out.service';
+import type { MessagesService } from '../src/messages/messages.service';
 
-/** Activities of delivery (used by message workflows and by automation runs' send steps). */
-export function createDeliveryActivities({ delivery }: { delivery: DeliveryService }) {
+/** Activities of the message and tenant fan-out workflows (local activities). */
+export function createDeliveryActivities({ delivery, messages, fanOut }: { delivery: DeliveryService; messages: MessagesService; fanOut: FanOutService }) {
   return {
-    /** Idempotent: the message row is keyed by its id; a prepared message keeps its plan. */
-    prepareMessage: (request: DeliveryRequest): Promise<DeliveryPlan> => delivery.prepare(request),
+    /** Idempotent by message id: delivery never sends one message id twice on a channel. */
+    async deliverMessageById(req: { workspaceId: string; messageId: string }): Promise<DeliveryResult> {
+      const request = (await messages.row(req.workspaceId, req.messageId)).request as DeliveryRequest | null;
+      if (!request) throw ApplicationFailure.nonRetryable(`message ${req.messageId} has no stored request`, 'MessageNotFound');
+      try {
+        return await delivery.deliver(request);
+      } catch (err) {
+        if (isRetryable(err)) throw err;
+        // A retry cannot fix it: the message ends UNDELIVERABLE with the reason instead of retrying forever.
+        return delivery.markUndeliverable(req.workspaceId, req.messageId, `delivery failed: ${(err as Error).message}`);
+      }
+    },
 
-    /** Idempotent: never sends a message id twice on a channel (see DeliveryService.sendOnChannel). */
-    sendOnChannel: (req: { workspaceId: string; messageId: string; channel: ChannelName }): Promise<DeliveryResult> =>
-      delivery.sendOnChannel(req.workspaceId, req.messageId, req.channel),
+    /** Idempotent: only a message not yet claimed by a channel attempt becomes CANCELED. */
+    async cancelMessageById(req: { workspaceId: string; messageId: string }): Promise<void> {
+      await delivery.cancelIfUnsent(req.workspaceId, req.messageId);
+    },
 
-    /** Idempotent: a status appears once in the history. */
-    markUndeliverable: (req: { workspaceId: string; messageId: string; error: string }): Promise<DeliveryResult> =>
-      delivery.markUndeliverable(req.workspaceId, req.messageId, req.error),
-
-    /** Idempotent: a status appears once in the history. */
-    markCanceled: (req: { workspaceId: string; messageId: string }): Promise<void> => delivery.markCanceled(req.workspaceId, req.messageId),
-
-    /** Read-only. */
-    tenantMembers: (req: { workspaceId: string; tenantId: string }): Promise<string[]> => delivery.tenantMembers(req.workspaceId, req.tenantId),
+    /** Idempotent: member message ids derive from the request and the member; starts are "already started" on repeat. */
+    fanOutToTenant: (req: { workspaceId: string; requestId: string; tenantId: string; delay: unknown }): Promise<{ messageIds: string[] }> =>
+      fanOut.fanOutToTenant(req.workspaceId, req.requestId, req.tenantId, req.delay as never),
   };
 }
 

@@ -12,7 +12,8 @@ import { runHerald, RunningHerald } from '../src/bootstrap/runtime';
 import { createRootLogger } from '../src/common/logging';
 import { mapWithConcurrency } from '../src/common/concurrency';
 import { loadConfig } from '../src/config/herald-config';
-import { OutboundService } from '../src/integrations/outbound.service';
+import { messageEvent } from '../src/outbox/outbound-event';
+import { OutboxService } from '../src/outbox/outbox.service';
 import { MessagesService } from '../src/messages/messages.service';
 import { TemporalClientService } from '../src/temporal/temporal-client.service';
 import { WorkspacesService } from '../src/workspaces/workspaces.service';
@@ -234,16 +235,18 @@ async function parkedRunsScenario(call: (m: string, p: string, b?: unknown) => P
 async function outboundScenario(herald: RunningHerald, call: (m: string, p: string, b?: unknown) => Promise<any>, sink: Awaited<ReturnType<typeof startSink>>, workspaceId: string): Promise<Row> {
   console.log(`\n[5] outbound: ${OUTBOUND_EVENTS} message events to a local data plane…`);
   await call('PUT', '/integrations/rudderstack', { write_key: 'bench-key', data_plane_url: sink.url, enabled: true });
-  const outbound = herald.app.get(OutboundService);
+  const outbox = herald.app.get(OutboxService);
   const messages = herald.app.get(MessagesService);
   const [message] = (await herald.app.get(DataSource).query('SELECT id FROM messages WHERE workspace_id = $1 LIMIT 1', [workspaceId])) as Array<{ id: string }>;
   const view = await messages.view(workspaceId, message.id);
   const before = sink.count();
   const t0 = Date.now();
-  // As the status-change interface does: one signal-with-start per change, from a few producers at once.
-  await mapWithConcurrency(Array.from({ length: OUTBOUND_EVENTS }, (_, i) => i), 16, (i) =>
-    outbound.onMessageStatus({ workspaceId, messageId: `bench-out-${i}`, status: 'SENT', at: Date.now(), message: { ...view, id: `bench-out-${i}` } }),
-  );
+  // As a status change does: its outbox row in a transaction, then a (coalesced) wake, from a few producers at once.
+  const db = herald.app.get(DataSource);
+  await mapWithConcurrency(Array.from({ length: OUTBOUND_EVENTS }, (_, i) => i), 16, async (i) => {
+    const event = messageEvent(workspaceId, 'SENT', { ...view, id: `bench-out-${i}` }, Date.now())!;
+    if (await outbox.append(db, workspaceId, [event], 'message')) void outbox.wake(workspaceId);
+  });
   while (sink.count() - before < OUTBOUND_EVENTS) await new Promise((r) => setTimeout(r, 50));
   const emitterRate = OUTBOUND_EVENTS / ((Date.now() - t0) / 1000);
 

@@ -94,6 +94,30 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600)
   RETRY_AFTER_SECONDS?: number;
 
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100_000_000)
+  INBOUND_MAX_BACKLOG?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(256)
+  INBOUND_SHARDS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(5000)
+  INBOUND_BATCH_SIZE?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  HERALD_SWEEP_INTERVAL?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(100_000)
+  HERALD_WORKER_MAX_CACHED_WORKFLOWS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(2) @Max(1000)
+  HERALD_WORKER_WORKFLOW_TASKS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  HERALD_WORKER_LOCAL_ACTIVITIES?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  HERALD_WORKER_ACTIVITIES?: number;
+
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^\s*[0-9a-fA-F:.]+\/\d{1,3}\s*(,\s*[0-9a-fA-F:.]+\/\d{1,3}\s*)*$/, {
     message: 'HERALD_ALLOW_PRIVATE_NETWORKS must be a comma-separated list of CIDRs, e.g. 127.0.0.0/8,10.0.0.0/8',
   })
@@ -131,6 +155,22 @@ export interface HeraldConfig {
   logLevel: string;
   inboundMaxBodyBytes: number;
   retryAfterSeconds: number;
+  inbound: {
+    /** Unprocessed events per workspace above which inbound answers 429. */
+    maxBacklog: number;
+    /** Dispatcher shards per workspace; a recipient's events always go to one shard. */
+    shards: number;
+    /** Events a dispatcher claims per batch. */
+    batchSize: number;
+  };
+  /** How often the maintenance schedule sweeps for work a crash left behind (ms). */
+  sweepIntervalMs: number;
+  worker: {
+    maxCachedWorkflows: number;
+    maxConcurrentWorkflowTasks: number;
+    maxConcurrentLocalActivities: number;
+    maxConcurrentActivities: number;
+  };
   /** CIDRs that user-configured outgoing HTTP (fetch-data, webhooks) may reach despite being private. */
   allowPrivateNetworks: string[];
   /** How long after a cancel a run starting with the same token is canceled at start (ms). */
@@ -199,7 +239,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
   if (Boolean(vars.TEMPORAL_TLS_CERT_PATH) !== Boolean(vars.TEMPORAL_TLS_KEY_PATH)) {
     problems.push('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together');
   }
-  const ttl = parseTtl(vars.CANCEL_TOMBSTONE_TTL, problems);
+  const ttl = parseDurationSetting('CANCEL_TOMBSTONE_TTL', vars.CANCEL_TOMBSTONE_TTL, 5_000, problems);
+  const sweepMs = parseDurationSetting('HERALD_SWEEP_INTERVAL', vars.HERALD_SWEEP_INTERVAL, 15_000, problems);
+  if (sweepMs < 1000) problems.push('HERALD_SWEEP_INTERVAL: must be at least 1s');
   if (problems.length) throw new ConfigError(problems);
 
   const dataDir = path.resolve(vars.HERALD_DATA_DIR ?? '.herald');
@@ -212,6 +254,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     logLevel: vars.LOG_LEVEL ?? 'info',
     inboundMaxBodyBytes: vars.INBOUND_MAX_BODY_BYTES ?? 4 * 1024 * 1024,
     retryAfterSeconds: vars.RETRY_AFTER_SECONDS ?? 5,
+    inbound: {
+      maxBacklog: vars.INBOUND_MAX_BACKLOG ?? 10_000,
+      shards: vars.INBOUND_SHARDS ?? 4,
+      batchSize: vars.INBOUND_BATCH_SIZE ?? 500,
+    },
+    sweepIntervalMs: sweepMs,
+    worker: {
+      maxCachedWorkflows: vars.HERALD_WORKER_MAX_CACHED_WORKFLOWS ?? 500,
+      maxConcurrentWorkflowTasks: vars.HERALD_WORKER_WORKFLOW_TASKS ?? 40,
+      maxConcurrentLocalActivities: vars.HERALD_WORKER_LOCAL_ACTIVITIES ?? 40,
+      maxConcurrentActivities: vars.HERALD_WORKER_ACTIVITIES ?? 40,
+    },
     allowPrivateNetworks: (vars.HERALD_ALLOW_PRIVATE_NETWORKS ?? '').split(',').map((c) => c.trim()).filter(Boolean),
     cancelTombstoneTtlMs: ttl,
     initialApiKey: vars.HERALD_API_KEY,
@@ -249,13 +303,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
   };
 }
 
-/** CANCEL_TOMBSTONE_TTL: milliseconds as a number, or a duration such as "5s" / "2 minutes". */
-function parseTtl(value: string | undefined, problems: string[]): number {
-  if (value === undefined) return 5_000;
+/** A duration setting: milliseconds as a number, or a duration such as "5s" / "2 minutes". */
+function parseDurationSetting(name: string, value: string | undefined, fallback: number, problems: string[]): number {
+  if (value === undefined) return fallback;
   const ms = /^\d+$/.test(value) ? Number(value) : msParse(value as msParse.StringValue);
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-    problems.push(`CANCEL_TOMBSTONE_TTL: must be milliseconds or a duration such as "5s" (got ${JSON.stringify(value)})`);
-    return 5_000;
+    problems.push(`${name}: must be milliseconds or a duration such as "5s" (got ${JSON.stringify(value)})`);
+    return fallback;
   }
   return ms;
 }

@@ -7,6 +7,8 @@ import type { JsonObject } from '../common/json/json-merge';
 import { MappingsService, MappingTarget } from '../automations/mappings/mappings.service';
 import { InboundEventType } from './event-type.entity';
 import { InboundEvent, InboundEventOutcome } from './inbound-event.entity';
+import type { Queryable } from '../database/queryable';
+import type { LedgerEvent } from '../automations/runs/event-runs.service';
 import type { NormalizedEvent } from './inbound-event';
 
 export interface EventLogEntryView {
@@ -48,77 +50,87 @@ export interface LogFilter {
 export class EventLogService {
   constructor(@InjectDataSource() private readonly db: DataSource, private readonly mappings: MappingsService) {}
 
-  /** Inserts the event as `received`; returns its id, or null when the messageId is already logged. */
-  async insertReceived(workspaceId: string, event: NormalizedEvent): Promise<string | null> {
-    const rows: Array<{ id: string }> = await this.db.query(
-      `INSERT INTO inbound_events (workspace_id, message_id, type, event_id, user_id, body)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING id`,
-      [workspaceId, event.messageId, event.type, event.eventId, event.recipientId, event.body],
-    );
-    return rows[0]?.id ?? null;
-  }
-
-  /** Batch form of insertReceived: one statement; returns messageId → row id for the rows it inserted. */
-  async insertReceivedMany(workspaceId: string, events: NormalizedEvent[]): Promise<Map<string, string>> {
+  /**
+   * Commits events to the ledger in one statement (accepted, with their dispatcher shard);
+   * returns the messageIds this call inserted (the others were already there).
+   */
+  async insertAccepted(workspaceId: string, events: Array<NormalizedEvent & { shard: number }>): Promise<Set<string>> {
+    if (events.length === 1) {
+      const e = events[0];
+      const rows = (await this.db.query(
+        `INSERT INTO inbound_events (workspace_id, message_id, type, event_id, user_id, body, shard, state)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted') ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING message_id`,
+        [workspaceId, e.messageId, e.type, e.eventId, e.recipientId, e.body, e.shard],
+      )) as Array<{ message_id: string }>;
+      return new Set(rows.map((r) => r.message_id));
+    }
     const rows = (await this.db.query(
-      `INSERT INTO inbound_events (workspace_id, message_id, type, event_id, user_id, body)
-       SELECT $1, e->>'messageId', e->>'type', e->>'eventId', e->>'recipientId', e->'body'
-       FROM jsonb_array_elements($2::jsonb) AS t(e)
-       ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING id, message_id`,
-      [workspaceId, JSON.stringify(events.map((e) => ({ messageId: e.messageId, type: e.type, eventId: e.eventId, recipientId: e.recipientId, body: e.body })))],
-    )) as Array<{ id: string; message_id: string }>;
-    return new Map(rows.map((r) => [r.message_id, r.id]));
+      `INSERT INTO inbound_events (workspace_id, message_id, type, event_id, user_id, body, shard, state)
+       SELECT $1, e->>'messageId', e->>'type', e->>'eventId', e->>'recipientId', e->'body', (e->>'shard')::smallint, 'accepted'
+       FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n
+       ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING message_id`,
+      [workspaceId, JSON.stringify(events.map((e) => ({ messageId: e.messageId, type: e.type, eventId: e.eventId, recipientId: e.recipientId, body: e.body, shard: e.shard })))],
+    )) as Array<{ message_id: string }>;
+    return new Set(rows.map((r) => r.message_id));
   }
 
-  async findByMessageIds(workspaceId: string, messageIds: string[]): Promise<Map<string, { id: string; state: string }>> {
-    if (!messageIds.length) return new Map();
-    const rows = (await this.db.query('SELECT id, state, message_id FROM inbound_events WHERE workspace_id = $1 AND message_id = ANY($2)', [
-      workspaceId, messageIds,
-    ])) as Array<{ id: string; state: string; message_id: string }>;
-    return new Map(rows.map((r) => [r.message_id, { id: r.id, state: r.state }]));
-  }
-
-  /** Batch form of markAccepted: the ids this call flipped from received to accepted. */
-  async markAcceptedMany(ids: string[]): Promise<Set<string>> {
-    if (!ids.length) return new Set();
-    const [rows] = (await this.db.query(
-      `UPDATE inbound_events SET state = 'accepted' WHERE id = ANY($1::bigint[]) AND state = 'received' RETURNING id`,
-      [ids],
-    )) as [Array<{ id: string }>, number];
-    return new Set(rows.map((r) => String(r.id)));
-  }
-
-  async countDuplicates(ids: string[]): Promise<void> {
-    if (!ids.length) return;
-    // An id may appear several times (a messageId repeated inside one batch): count each.
+  /** Counts answers given as duplicates (a messageId may appear several times: each counts). */
+  async countDuplicates(workspaceId: string, messageIds: string[]): Promise<void> {
+    if (!messageIds.length) return;
     await this.db.query(
       `UPDATE inbound_events e SET duplicate_count = e.duplicate_count + c.n
-       FROM (SELECT id, count(*)::int AS n FROM unnest($1::bigint[]) AS id GROUP BY id) c WHERE e.id = c.id`,
-      [ids],
+       FROM (SELECT m, count(*)::int AS n FROM unnest($2::text[]) AS m GROUP BY m) c WHERE e.workspace_id = $1 AND e.message_id = c.m`,
+      [workspaceId, messageIds],
     );
   }
 
-  async findByMessageId(workspaceId: string, messageId: string): Promise<{ id: string; state: string } | null> {
-    const rows: Array<{ id: string; state: string }> = await this.db.query(
-      'SELECT id, state FROM inbound_events WHERE workspace_id = $1 AND message_id = $2',
-      [workspaceId, messageId],
-    );
-    return rows[0] ?? null;
+  /**
+   * Claims a shard's oldest unprocessed rows, in ledger order, locked for the caller's
+   * transaction (a second attempt of the same batch waits, then skips what the first
+   * processed). Bounded by count and by body size, so a run of 4 MB events still fits.
+   */
+  async claim(tx: Queryable, workspaceId: string, shard: number, limit: number, maxBytes: number): Promise<{ events: LedgerEvent[]; more: boolean }> {
+    const heads = (await tx.query(
+      `SELECT id, pg_column_size(body) AS size FROM inbound_events
+       WHERE workspace_id = $1 AND shard = $2 AND outcome IS NULL ORDER BY id LIMIT $3 FOR UPDATE`,
+      [workspaceId, shard, limit],
+    )) as Array<{ id: string; size: number }>;
+    let bytes = 0;
+    let take = 0;
+    while (take < heads.length && (take === 0 || bytes + heads[take].size <= maxBytes)) bytes += heads[take++].size;
+    if (!take) return { events: [], more: false };
+    const events = (await tx.query(
+      'SELECT id, type, event_id, user_id, body FROM inbound_events WHERE id = ANY($1::bigint[]) ORDER BY id',
+      [heads.slice(0, take).map((h) => h.id)],
+    )) as LedgerEvent[];
+    return { events, more: take < heads.length || heads.length === limit };
   }
 
-  /** Flips received → accepted; true only for the one caller that flipped it. */
-  async markAccepted(id: string): Promise<boolean> {
-    // TypeORM returns [rows, affected] for UPDATE.
-    const [, affected]: [unknown[], number] = await this.db.query(
-      `UPDATE inbound_events SET state = 'accepted' WHERE id = $1 AND state = 'received'`,
-      [id],
+  /**
+   * Records how each event of a batch ended (processed, unmapped, failed; the runs it started)
+   * and counts them in the catalog, in the caller's transaction: one statement each.
+   */
+  async recordOutcomes(tx: Queryable, workspaceId: string, outcomes: Array<{ id: string; outcome: InboundEventOutcome; runIds: string[]; error: string | null }>): Promise<void> {
+    if (!outcomes.length) return;
+    await tx.query(
+      `WITH done AS (
+         UPDATE inbound_events e SET outcome = o.outcome, run_ids = o.run_ids, error = o.error, processed_at = now()
+         FROM jsonb_to_recordset($2::jsonb) AS o(id bigint, outcome text, run_ids jsonb, error text)
+         WHERE e.workspace_id = $1 AND e.id = o.id AND e.outcome IS NULL
+         RETURNING e.id, e.type, e.event_id, e.body, e.received_at),
+       per_type AS (
+         SELECT DISTINCT ON (event_id) event_id, type, body AS sample, received_at AS last_seen,
+           count(*) OVER (PARTITION BY event_id) AS n, min(received_at) OVER (PARTITION BY event_id) AS first_seen
+         FROM done ORDER BY event_id, received_at DESC, id DESC)
+       INSERT INTO inbound_event_types AS t (workspace_id, event_id, type, count, first_seen_at, last_seen_at, sample)
+       SELECT $1::varchar, event_id, type, n, first_seen, last_seen, sample FROM per_type
+       ON CONFLICT (workspace_id, event_id) DO UPDATE SET
+         count = t.count + EXCLUDED.count,
+         first_seen_at = LEAST(t.first_seen_at, EXCLUDED.first_seen_at),
+         last_seen_at = GREATEST(t.last_seen_at, EXCLUDED.last_seen_at),
+         sample = CASE WHEN EXCLUDED.last_seen_at >= t.last_seen_at THEN EXCLUDED.sample ELSE t.sample END`,
+      [workspaceId, JSON.stringify(outcomes.map((o) => ({ id: o.id, outcome: o.outcome, run_ids: o.runIds, error: o.error })))],
     );
-    return affected > 0;
-  }
-
-  async countDuplicate(id: string): Promise<void> {
-    await this.db.query('UPDATE inbound_events SET duplicate_count = duplicate_count + 1 WHERE id = $1', [id]);
   }
 
   async getBody(workspaceId: string, id: string): Promise<{ body: JsonObject } | null> {

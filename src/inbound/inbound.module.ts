@@ -1,9 +1,18 @@
 import { Module } from '@nestjs/common';
 import { AutomationsModule } from '../automations/automations.module';
+import { ProfilesModule } from '../profiles/profiles.module';
+import { TenantsModule } from '../tenants/tenants.module';
+import { BacklogService } from './backlog.service';
+import { DispatchService } from './dispatch/dispatch.service';
 import { EventLogService } from './event-log.service';
 import { InboundController } from './inbound.controller';
 import { InboundService } from './inbound.service';
 import { ReplayService } from './replay.service';
 
-@Module({ imports: [AutomationsModule], controllers: [InboundController], providers: [InboundService, EventLogService, ReplayService], exports: [EventLogService] })
+@Module({
+  imports: [AutomationsModule, ProfilesModule, TenantsModule],
+  controllers: [InboundController],
+  providers: [InboundService, EventLogService, ReplayService, BacklogService, DispatchService],
+  exports: [EventLogService, DispatchService, InboundService],
+})
 export class InboundModule {}

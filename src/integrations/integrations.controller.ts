@@ -1,29 +1,22 @@
 import { Body, Controller, Delete, Get, HttpCode, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { WorkspaceId } from '../common/auth/workspace.decorator';
-import { TemporalClientService } from '../temporal/temporal-client.service';
+import { OutboxService } from '../outbox/outbox.service';
 import { RudderstackIntegrationDto } from './dto/rudderstack.dto';
 import { IntegrationsService } from './integrations.service';
-import { emitterWorkflowId } from './outbound.service';
 
 @ApiTags('integrations')
 @ApiBearerAuth()
 @Controller('integrations/rudderstack')
 export class IntegrationsController {
-  constructor(private readonly integrations: IntegrationsService, private readonly temporal: TemporalClientService) {}
+  constructor(private readonly integrations: IntegrationsService, private readonly outbox: OutboxService) {}
 
   @Put()
   @ApiOperation({ summary: 'Set the RudderStack outbound integration (write key stored encrypted, shown masked)' })
   async put(@WorkspaceId() ws: string, @Body() body: RudderstackIntegrationDto) {
     const view = await this.integrations.put(ws, body);
-    // A waiting emitter (e.g. after a refused write key) retries at once.
-    await this.temporal.client.workflow
-      .getHandle(emitterWorkflowId(ws))
-      .signal('integrationChanged')
-      .catch((err) => {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-      });
+    // A waiting emitter (e.g. after a refused write key) retries at once; with Temporal down the sweep does it later.
+    void this.outbox.wake(ws);
     return view;
   }
 

@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
-import { AutomationsModule } from '../automations/automations.module';
 import { MessagesModule } from '../messages/messages.module';
+import { OutboxModule } from '../outbox/outbox.module';
 import { IntegrationsController } from './integrations.controller';
 import { IntegrationsService } from './integrations.service';
 import { OutboundService } from './outbound.service';
 
 @Module({
-  imports: [MessagesModule, AutomationsModule],
+  imports: [MessagesModule, OutboxModule],
   controllers: [IntegrationsController],
   providers: [IntegrationsService, OutboundService],
   exports: [IntegrationsService, OutboundService],

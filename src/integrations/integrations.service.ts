@@ -21,18 +21,9 @@ interface Row {
   updated_at: Date;
 }
 
-export interface IntegrationSettings {
-  enabled: boolean;
-  journeyEvents: boolean;
-}
-
-const SETTINGS_TTL_MS = 2_000;
-
 /** The RudderStack outbound integration of a workspace; the write key is sealed at rest and shown masked. */
 @Injectable()
 export class IntegrationsService {
-  private readonly settingsCache = new Map<string, { value: IntegrationSettings | null; expires: number }>();
-
   constructor(@InjectDataSource() private readonly db: DataSource, private readonly secrets: SecretsService) {}
 
   async put(workspaceId: string, body: RudderstackIntegrationDto) {
@@ -45,7 +36,6 @@ export class IntegrationsService {
          status = 'ok', last_error = NULL, updated_at = now()`,
       [workspaceId, sealed, mask(body.write_key), body.data_plane_url.replace(/\/+$/, ''), body.enabled ?? true, body.journey_events ?? false],
     );
-    this.settingsCache.delete(workspaceId);
     return this.get(workspaceId);
   }
 
@@ -76,17 +66,6 @@ export class IntegrationsService {
     if (!affected) throw notFound('no RudderStack integration');
     // Nothing is kept for an integration that no longer exists.
     await this.db.query('DELETE FROM outbound_events WHERE workspace_id = $1 AND sent_at IS NULL', [workspaceId]);
-    this.settingsCache.delete(workspaceId);
-  }
-
-  /** Whether status changes should be emitted (cached briefly: it is read on every change). */
-  async settings(workspaceId: string): Promise<IntegrationSettings | null> {
-    const cached = this.settingsCache.get(workspaceId);
-    if (cached && cached.expires > Date.now()) return cached.value;
-    const row = await this.row(workspaceId);
-    const value = row ? { enabled: row.enabled, journeyEvents: row.journey_events } : null;
-    this.settingsCache.set(workspaceId, { value, expires: Date.now() + SETTINGS_TTL_MS });
-    return value;
   }
 
   /** The write key in clear, for the flush activity only. */

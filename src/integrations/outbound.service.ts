@@ -1,14 +1,11 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Analytics from '@rudderstack/rudder-sdk-node';
 import { DataSource } from 'typeorm';
-import { RunEventsPublisher, RunStatusChange } from '../automations/runs/run-events.publisher';
 import { guardedAgents } from '../common/net/guarded-agents';
 import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
-import { MessageEventsPublisher, MessageStatusChange } from '../messages/message-events.publisher';
-import { TemporalClientService } from '../temporal/temporal-client.service';
+import type { OutboundEvent } from '../outbox/outbound-event';
 import { IntegrationsService } from './integrations.service';
-import { messageEvent, OutboundEvent, outboundMessageId, RUN_EVENT_NAMES } from './outbound-event';
 
 export type FlushResult =
   | { outcome: 'ok'; sent: number; more: boolean }
@@ -17,72 +14,17 @@ export type FlushResult =
   | { outcome: 'retry'; error: string }
   | { outcome: 'rejected'; error: string };
 
-export const emitterWorkflowId = (workspaceId: string) => `emitter:${workspaceId}`;
-
 /**
- * Herald → RudderStack. Subscribes to message (and run) status changes and signals them to the
- * workspace's emitter workflow (signal-with-start); the emitter persists them to an ordered
- * outbox and flushes batches through the RudderStack Node SDK.
+ * Herald → RudderStack: drains a workspace's outbox (written by OutboxService in the same
+ * transaction as each status change) through the RudderStack Node SDK, for the emitter workflow.
  */
 @Injectable()
-export class OutboundService implements OnModuleInit {
+export class OutboundService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly integrations: IntegrationsService,
-    private readonly temporal: TemporalClientService,
-    private readonly messageEvents: MessageEventsPublisher,
-    private readonly runEvents: RunEventsPublisher,
   ) {}
-
-  onModuleInit(): void {
-    this.messageEvents.subscribe({ onMessageStatus: (change) => this.onMessageStatus(change) });
-    this.runEvents.subscribe({ onRunStatus: (change) => this.onRunStatus(change) });
-  }
-
-  async onMessageStatus(change: MessageStatusChange): Promise<void> {
-    const event = messageEvent(change);
-    if (event) await this.emit(change.workspaceId, event, false);
-  }
-
-  async onRunStatus(change: RunStatusChange): Promise<void> {
-    if (!change.run.recipient) return;
-    await this.emit(
-      change.workspaceId,
-      {
-        messageId: outboundMessageId(change.workspaceId, 'run', change.runId, change.status),
-        userId: change.run.recipient,
-        event: RUN_EVENT_NAMES[change.status],
-        properties: { ...change.run, status: change.status },
-        timestamp: new Date(change.at).toISOString(),
-      },
-      true,
-    );
-  }
-
-  /** Disabled or unconfigured integrations get nothing, so nothing piles up for them. */
-  private async emit(workspaceId: string, event: OutboundEvent, journey: boolean): Promise<void> {
-    const settings = await this.integrations.settings(workspaceId);
-    if (!settings?.enabled || (journey && !settings.journeyEvents)) return;
-    await this.temporal.client.workflow.signalWithStart('emitterWorkflow', {
-      workflowId: emitterWorkflowId(workspaceId),
-      taskQueue: this.temporal.taskQueue,
-      args: [{ workspaceId, batchSize: this.config.outbound.batchSize, flushMs: this.config.outbound.flushMs, maxHistory: this.config.outbound.maxHistory }],
-      signal: 'outboundEvents',
-      signalArgs: [[event]],
-    });
-  }
-
-  /** Appends events to the outbox in the order given. Idempotent: an event id is stored once. */
-  async persist(workspaceId: string, events: OutboundEvent[]): Promise<void> {
-    if (!events.length) return;
-    await this.db.query(
-      `INSERT INTO outbound_events (workspace_id, message_id, payload)
-       SELECT $1, e->>'messageId', e FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n
-       ON CONFLICT (workspace_id, message_id) DO NOTHING`,
-      [workspaceId, JSON.stringify(events)],
-    );
-  }
 
   /**
    * Sends the oldest unsent events as one batch. All-or-nothing per batch (one request), so the

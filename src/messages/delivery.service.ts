@@ -1,13 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ApplicationFailure } from '@temporalio/common';
 import { heartbeat } from '@temporalio/activity';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { deepMerge, isPlainObject, JsonObject } from '../../workflows/shared/json';
+import { notFound } from '../common/errors/api-error';
 import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
-import { renderLiquid } from '../notifications/liquid-renderer';
+import { renderLiquid, TemplateRenderError, TemplateSyntaxError } from '../notifications/liquid-renderer';
 import { CHANNELS, ChannelName } from '../notifications/notification.schema';
 import { NotificationsService, NotificationView } from '../notifications/notifications.service';
+import { OutboxService } from '../outbox/outbox.service';
 import { ProfilesService } from '../profiles/profiles.service';
 import { TenantsService } from '../tenants/tenants.service';
 import { ChannelError, ChannelTransport } from './channels/channel.types';
@@ -20,10 +22,43 @@ import { MessagesService } from './messages.service';
 import { SecretsService } from './secrets.service';
 import { addEmailTracking } from './tracking/html-tracking';
 
+/** Attempts per channel before it counts as failed (and `single` routing moves on). */
+export const MAX_CHANNEL_ATTEMPTS = 4;
+/** A channel attempt's lease: renewed while the provider call runs, so only a dead owner loses it. */
+const LEASE_SECONDS = 15;
+const LEASE_RENEW_MS = 5_000;
+const LEASE_POLL_MS = 500;
+
+const RANK: Partial<Record<MessageStatus, number>> = { SENT: 1, DELIVERED: 2, OPENED: 3, CLICKED: 4 };
+
+/** How one channel attempt ended. */
+export type ChannelOutcome =
+  | { kind: 'accepted'; result: DeliveryResult }
+  | { kind: 'failed'; error: string }
+  | { kind: 'retry'; error: string }
+  | { kind: 'canceled' };
+
+type Claim =
+  | { kind: 'claimed'; attempt: number; recipient: string | null; content: JsonObject; address: string | null }
+  | { kind: 'busy'; leaseLeftMs: number }
+  | { kind: 'accepted' }
+  | { kind: 'unconfirmed' }
+  | { kind: 'failed'; error: string }
+  | { kind: 'canceled' };
+
+/** A channel failed with an error another attempt may fix: the caller (an activity) retries with backoff. */
+export class RetryDelivery extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RetryDelivery';
+  }
+}
+
 /**
  * Delivery: turns a request into a message (template resolved, content rendered, channels the
- * recipient can be reached on), and sends it on one channel at a time. The workflow decides the
- * order and failover (workflows/delivery/deliver.ts); these are its activities' bodies.
+ * recipient can be reached on) and sends it, channel by channel with failover, in one call that
+ * a local activity makes (the run's send step, the message workflow). Retries resume where the
+ * last attempt stopped: the message, its channel attempts and their leases are in Postgres.
  */
 @Injectable()
 export class DeliveryService {
@@ -37,6 +72,7 @@ export class DeliveryService {
     private readonly profiles: ProfilesService,
     private readonly tenants: TenantsService,
     private readonly secrets: SecretsService,
+    private readonly outbox: OutboxService,
     email: EmailChannel,
     inbox: InboxChannel,
     webhook: WebhookChannel,
@@ -102,78 +138,141 @@ export class DeliveryService {
     }
 
     const rendered: JsonObject = { addresses };
-    for (const channel of channels) rendered[channel] = await this.render(channel, template, content, scope, { workspaceId, messageId });
+    try {
+      for (const channel of channels) rendered[channel] = await this.render(channel, template, content, scope, { workspaceId, messageId });
+    } catch (err) {
+      // A template that cannot render will not render on a retry either: the message ends here.
+      if (!(err instanceof TemplateRenderError || err instanceof TemplateSyntaxError)) throw err;
+      await this.messages.update(workspaceId, messageId, { routing: { method: routing?.method ?? 'single', channels: order } });
+      const error = `template could not be rendered: ${err.message}`;
+      await this.messages.transition(workspaceId, messageId, 'UNDELIVERABLE', { error, reason: 'RENDER_ERROR' });
+      return { messageId, final: 'UNDELIVERABLE', channels: [], method: routing?.method ?? 'single' };
+    }
     await this.messages.update(workspaceId, messageId, { channels, routing: { method, channels: order }, content: rendered, recipient, reason: skipped.length ? `skipped ${skipped.join('; ')}` : null });
     return { messageId, channels, method };
   }
 
   /**
-   * Sends on one channel. Never sends a message id twice on a channel: an accepted send is
-   * remembered; an attempt that died past its commit point (state `committing`) is not repeated
-   * — a possible duplicate email is worse than an unconfirmed one (see README).
+   * The whole delivery of one message, in one call (the run's send step and the message
+   * workflow's one local activity): prepare, then channels in order — `single` stops at the
+   * first that succeeds (failover), `all` sends on each. A channel failing with a retryable
+   * error throws RetryDelivery (the activity is retried with backoff; attempts are counted per
+   * channel in Postgres); after its last attempt it has failed. No channel left: UNDELIVERABLE.
    */
-  async sendOnChannel(workspaceId: string, messageId: string, channel: ChannelName): Promise<DeliveryResult> {
-    const message = await this.messages.row(workspaceId, messageId);
-    if (message.status === 'CANCELED') throw ApplicationFailure.nonRetryable('message was canceled', 'MessageCanceled');
-    const [previous] = (await this.db.query('SELECT state FROM channel_deliveries WHERE workspace_id = $1 AND message_id = $2 AND channel = $3', [
-      workspaceId, messageId, channel,
-    ])) as Array<{ state: string }>;
-    if (previous?.state === 'accepted') return this.accepted(workspaceId, messageId, channel, null);
-    // An attempt that died after its commit point may have been accepted: email cannot be taken
-    // back, so it is not sent again. One that died before it (`sending`) sent nothing complete,
-    // and inbox (an idempotent insert) and webhooks (Idempotency-Key) are always safe to repeat.
-    if (previous?.state === 'committing') {
-      return this.accepted(workspaceId, messageId, channel, { provider: channel, response: 'unconfirmed: the previous attempt stopped mid-send; not sent again', delivered: false });
-    }
-    await this.db.query(
-      `INSERT INTO channel_deliveries (workspace_id, message_id, channel, state, attempts) VALUES ($1, $2, $3, 'sending', 1)
-       ON CONFLICT (workspace_id, message_id, channel) DO UPDATE SET state = 'sending', attempts = channel_deliveries.attempts + 1, updated_at = now()`,
-      [workspaceId, messageId, channel],
-    );
-    const content = (message.content ?? {}) as JsonObject;
-    const addresses = (content.addresses ?? {}) as Record<string, string | null>;
-    safeHeartbeat();
-    try {
-      const receipt = await this.transports[channel].send({
-        workspaceId, messageId, recipient: message.recipient, content: (content[channel] ?? {}) as JsonObject, address: addresses[channel] ?? null,
-        commit: async () => {
-          await this.db.query(
-            `UPDATE channel_deliveries SET state = 'committing', updated_at = now() WHERE workspace_id = $1 AND message_id = $2 AND channel = $3`,
-            [workspaceId, messageId, channel],
-          );
-        },
-      });
-      faultPoint('after-provider-accept');
-      return await this.accepted(workspaceId, messageId, channel, receipt);
-    } catch (err) {
-      if (!(err instanceof ChannelError)) throw err;
-      await this.db.query(
-        `UPDATE channel_deliveries SET state = 'failed', error = $4, updated_at = now() WHERE workspace_id = $1 AND message_id = $2 AND channel = $3`,
-        [workspaceId, messageId, channel, err.message],
-      );
-      if (err.retryable) throw err;
-      throw ApplicationFailure.nonRetryable(err.message, 'ChannelRejected');
-    }
-  }
-
-  /**
-   * The whole delivery in one call, without per-attempt durability: kept for runs recorded
-   * before delivery moved into the workflow (their history holds one deliverMessage activity).
-   */
-  async deliverNow(req: DeliveryRequest): Promise<DeliveryResult> {
+  async deliver(req: DeliveryRequest): Promise<DeliveryResult> {
     const plan = await this.prepare(req);
     if (plan.final) return { messageId: plan.messageId, status: plan.final };
     const errors: string[] = [];
+    let best: DeliveryResult | undefined;
     for (const channel of plan.channels as ChannelName[]) {
+      const outcome = await this.sendOnChannel(req.workspaceId, plan.messageId, channel);
+      if (outcome.kind === 'canceled') return { messageId: plan.messageId, status: 'CANCELED' };
+      if (outcome.kind === 'failed') {
+        errors.push(`${channel}: ${outcome.error}`);
+        continue;
+      }
+      if (outcome.kind === 'retry') throw new RetryDelivery(`${channel}: ${outcome.error}`);
+      if (!best || (RANK[outcome.result.status] ?? 0) > (RANK[best.status] ?? 0)) best = outcome.result;
+      if (plan.method === 'single') break;
+    }
+    if (best) return best;
+    return this.markUndeliverable(req.workspaceId, plan.messageId, errors.join('; '));
+  }
+
+  /**
+   * One channel attempt. Only one attempt owns a channel delivery at a time: the claim is a
+   * compare-and-set under the message's row lock (which also serialises it with a cancel), and
+   * the owner holds a lease it renews while the provider call runs. A second attempt (a retried
+   * activity, a replayed workflow task) waits for a live owner and adopts its outcome; it takes
+   * over only when the lease ran out (the owner died). An owner that died past its commit point
+   * (SMTP: the last byte of DATA) may have been accepted: email is not sent again.
+   */
+  async sendOnChannel(workspaceId: string, messageId: string, channel: ChannelName): Promise<ChannelOutcome> {
+    const owner = randomUUID();
+    const key = [workspaceId, messageId, channel];
+    for (;;) {
+      const claim = await this.claim(workspaceId, messageId, channel, owner);
+      if (claim.kind === 'busy') {
+        // A live attempt owns it: wait for its outcome (or for its lease to run out).
+        safeHeartbeat();
+        await new Promise((r) => setTimeout(r, Math.min(LEASE_POLL_MS, Math.max(50, claim.leaseLeftMs))));
+        continue;
+      }
+      if (claim.kind === 'accepted') return { kind: 'accepted', result: await this.accepted(workspaceId, messageId, channel, null) };
+      if (claim.kind === 'unconfirmed') {
+        return {
+          kind: 'accepted',
+          result: await this.accepted(workspaceId, messageId, channel, { provider: channel, response: 'unconfirmed: the previous attempt stopped mid-send; not sent again', delivered: false }),
+        };
+      }
+      if (claim.kind !== 'claimed') return claim;
+
+      const renew = setInterval(() => {
+        safeHeartbeat();
+        void this.db.query(
+          `UPDATE channel_deliveries SET lease_until = now() + make_interval(secs => $4) WHERE workspace_id = $1 AND message_id = $2 AND channel = $3 AND lease_owner = $5`,
+          [...key, LEASE_SECONDS, owner],
+        ).catch(() => undefined);
+      }, LEASE_RENEW_MS);
       try {
-        const result = await this.sendOnChannel(req.workspaceId, plan.messageId, channel);
-        if (plan.method === 'single') return result;
+        const receipt = await this.transports[channel].send({
+          workspaceId, messageId, recipient: claim.recipient, content: claim.content, address: claim.address,
+          commit: async () => {
+            const [, affected] = (await this.db.query(
+              `UPDATE channel_deliveries SET state = 'committing', updated_at = now() WHERE workspace_id = $1 AND message_id = $2 AND channel = $3 AND lease_owner = $4`,
+              [...key, owner],
+            )) as [unknown, number];
+            // Lost the lease (this process stalled past it): another attempt owns the send now.
+            if (!affected) throw new ChannelError('lost the delivery lease before the commit point', true);
+          },
+        });
+        faultPoint('after-provider-accept');
+        return { kind: 'accepted', result: await this.accepted(workspaceId, messageId, channel, receipt) };
       } catch (err) {
-        errors.push(`${channel}: ${(err as Error).message}`);
+        if (!(err instanceof ChannelError)) throw err;
+        const final = !err.retryable || claim.attempt >= MAX_CHANNEL_ATTEMPTS;
+        await this.db.query(
+          `UPDATE channel_deliveries SET state = $4, error = $5, lease_owner = NULL, lease_until = NULL, updated_at = now()
+           WHERE workspace_id = $1 AND message_id = $2 AND channel = $3 AND lease_owner = $6`,
+          [...key, final ? 'failed' : 'retry', err.message, owner],
+        );
+        return final ? { kind: 'failed', error: err.message } : { kind: 'retry', error: err.message };
+      } finally {
+        clearInterval(renew);
       }
     }
-    if (errors.length < plan.channels.length) return { messageId: plan.messageId, status: (await this.messages.row(req.workspaceId, plan.messageId)).status };
-    return this.markUndeliverable(req.workspaceId, plan.messageId, errors.join('; '));
+  }
+
+  /** The compare-and-set at the start of an attempt (see sendOnChannel). */
+  private claim(workspaceId: string, messageId: string, channel: ChannelName, owner: string): Promise<Claim> {
+    return this.db.transaction(async (tx) => {
+      const [message] = (await tx.query('SELECT status, recipient, content FROM messages WHERE workspace_id = $1 AND id = $2 FOR UPDATE', [
+        workspaceId, messageId,
+      ])) as Array<{ status: MessageStatus; recipient: string | null; content: JsonObject | null }>;
+      if (!message || message.status === 'CANCELED') return { kind: 'canceled' as const };
+      const [row] = (await tx.query(
+        `SELECT state, attempts, error, lease_owner, GREATEST(0, EXTRACT(EPOCH FROM (lease_until - now())) * 1000)::int AS lease_left_ms
+         FROM channel_deliveries WHERE workspace_id = $1 AND message_id = $2 AND channel = $3 FOR UPDATE`,
+        [workspaceId, messageId, channel],
+      )) as Array<{ state: string; attempts: number; error: string | null; lease_owner: string | null; lease_left_ms: number | null }>;
+      if (row?.state === 'accepted') return { kind: 'accepted' as const };
+      if (row?.state === 'failed') return { kind: 'failed' as const, error: row.error ?? 'failed' };
+      const live = row?.lease_owner && (row.lease_left_ms ?? 0) > 0;
+      if (live && (row.state === 'sending' || row.state === 'committing')) return { kind: 'busy' as const, leaseLeftMs: row.lease_left_ms ?? 0 };
+      // The owner died past its commit point: the provider may have accepted it.
+      if (row?.state === 'committing' && channel === 'email') return { kind: 'unconfirmed' as const };
+      const attempt = (row?.attempts ?? 0) + 1;
+      await tx.query(
+        `INSERT INTO channel_deliveries (workspace_id, message_id, channel, state, attempts, lease_owner, lease_until)
+         VALUES ($1, $2, $3, 'sending', 1, $4, now() + make_interval(secs => $5))
+         ON CONFLICT (workspace_id, message_id, channel) DO UPDATE SET state = 'sending', attempts = channel_deliveries.attempts + 1,
+           lease_owner = EXCLUDED.lease_owner, lease_until = EXCLUDED.lease_until, updated_at = now()`,
+        [workspaceId, messageId, channel, owner, LEASE_SECONDS],
+      );
+      const content = (message.content ?? {}) as JsonObject;
+      const addresses = (content.addresses ?? {}) as Record<string, string | null>;
+      return { kind: 'claimed' as const, attempt, recipient: message.recipient, content: (content[channel] ?? {}) as JsonObject, address: addresses[channel] ?? null };
+    });
   }
 
   async markUndeliverable(workspaceId: string, messageId: string, error: string): Promise<DeliveryResult> {
@@ -181,11 +280,27 @@ export class DeliveryService {
     return { messageId, status: (await this.messages.row(workspaceId, messageId)).status };
   }
 
-  /** Only a message not yet sent becomes CANCELED; one that went out meanwhile keeps its status. */
-  async markCanceled(workspaceId: string, messageId: string): Promise<void> {
-    const row = await this.messages.row(workspaceId, messageId).catch(() => null);
-    if (!row || row.status !== 'ENQUEUED') return;
-    await this.messages.transition(workspaceId, messageId, 'CANCELED', { reason: 'canceled before it was sent' });
+  /**
+   * Cancels a message that no channel attempt has claimed yet (the point of no return). Under
+   * the message's row lock, so it serialises with a claim: one of the two wins, never both.
+   * Returns the message's status after the call and whether this call canceled it.
+   */
+  async cancelIfUnsent(workspaceId: string, messageId: string, reason = 'canceled before it was sent'): Promise<{ canceled: boolean; status: MessageStatus }> {
+    const result = await this.db.transaction(async (tx) => {
+      const [message] = (await tx.query('SELECT status FROM messages WHERE workspace_id = $1 AND id = $2 FOR UPDATE', [workspaceId, messageId])) as Array<{ status: MessageStatus }>;
+      if (!message) return null;
+      if (message.status !== 'ENQUEUED') return { canceled: false, status: message.status, outbound: false };
+      const [claimed] = (await tx.query(
+        `SELECT 1 FROM channel_deliveries WHERE workspace_id = $1 AND message_id = $2 AND state IN ('sending', 'committing', 'accepted') LIMIT 1`,
+        [workspaceId, messageId],
+      )) as unknown[];
+      if (claimed) return { canceled: false, status: message.status, outbound: false };
+      const { outbound } = await this.messages.transitionIn(tx, workspaceId, messageId, 'CANCELED', { reason });
+      return { canceled: true, status: 'CANCELED' as MessageStatus, outbound };
+    });
+    if (!result) throw notFound(`message ${JSON.stringify(messageId)} not found`);
+    if (result.outbound) void this.outbox.wake(workspaceId);
+    return { canceled: result.canceled, status: result.status };
   }
 
   /** Members of a tenant, for a /send to `{ tenant_id }`. */
@@ -196,27 +311,36 @@ export class DeliveryService {
     return rows.map((r) => r.user_id);
   }
 
+  /** Records an accepted send and its statuses (SENT, DELIVERED when the channel confirms) in one transaction. */
   private async accepted(
     workspaceId: string,
     messageId: string,
     channel: ChannelName,
     receipt: { provider: string; response: string; delivered: boolean } | null,
   ): Promise<DeliveryResult> {
-    if (receipt) {
-      await this.db.query(
-        `UPDATE channel_deliveries SET state = 'accepted', provider = $4, provider_response = $5, error = NULL, updated_at = now()
-         WHERE workspace_id = $1 AND message_id = $2 AND channel = $3`,
-        [workspaceId, messageId, channel, receipt.provider, receipt.response.slice(0, 2000)],
-      );
-      await this.messages.setProvider(workspaceId, messageId, channel, { provider: receipt.provider, response: receipt.response.slice(0, 500) });
-    }
-    const [row] = (await this.db.query('SELECT provider, provider_response FROM channel_deliveries WHERE workspace_id = $1 AND message_id = $2 AND channel = $3', [
-      workspaceId, messageId, channel,
-    ])) as Array<{ provider: string; provider_response: string }>;
-    const delivered = receipt?.delivered ?? (channel === 'inbox' || channel === 'webhook');
-    await this.messages.transition(workspaceId, messageId, 'SENT', { channel, detail: { provider: row?.provider ?? channel } });
-    if (delivered) await this.messages.transition(workspaceId, messageId, 'DELIVERED', { channel });
-    return { messageId, status: (await this.messages.row(workspaceId, messageId)).status as MessageStatus };
+    const { status, outbound } = await this.db.transaction(async (tx) => {
+      if (receipt) {
+        await tx.query(
+          `UPDATE channel_deliveries SET state = 'accepted', provider = $4, provider_response = $5, error = NULL, lease_owner = NULL, lease_until = NULL, updated_at = now()
+           WHERE workspace_id = $1 AND message_id = $2 AND channel = $3`,
+          [workspaceId, messageId, channel, receipt.provider, receipt.response.slice(0, 2000)],
+        );
+        await tx.query(
+          `UPDATE messages SET providers = providers || jsonb_build_object($3::text, $4::jsonb), updated_at = now() WHERE workspace_id = $1 AND id = $2`,
+          [workspaceId, messageId, channel, JSON.stringify({ provider: receipt.provider, response: receipt.response.slice(0, 500) })],
+        );
+      }
+      const [row] = (await tx.query('SELECT provider FROM channel_deliveries WHERE workspace_id = $1 AND message_id = $2 AND channel = $3', [
+        workspaceId, messageId, channel,
+      ])) as Array<{ provider: string | null }>;
+      const delivered = receipt?.delivered ?? (channel === 'inbox' || channel === 'webhook');
+      const sent = await this.messages.transitionIn(tx, workspaceId, messageId, 'SENT', { channel, detail: { provider: row?.provider ?? channel } });
+      const done = delivered ? await this.messages.transitionIn(tx, workspaceId, messageId, 'DELIVERED', { channel }) : { outbound: false };
+      const [m] = (await tx.query('SELECT status FROM messages WHERE workspace_id = $1 AND id = $2', [workspaceId, messageId])) as Array<{ status: MessageStatus }>;
+      return { status: m.status, outbound: sent.outbound || done.outbound };
+    });
+    if (outbound) void this.outbox.wake(workspaceId);
+    return { messageId, status };
   }
 
   private async render(
@@ -261,7 +385,7 @@ function stringOr(v: unknown): string | null {
   return typeof v === 'string' && v ? v : null;
 }
 
-/** Heartbeats when called inside an activity (so a dead worker's send is retried soon), no-op elsewhere. */
+/** Heartbeats when called inside a (remote) activity; a no-op in local activities and elsewhere. */
 function safeHeartbeat(): void {
   try {
     heartbeat();

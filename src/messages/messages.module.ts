@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
 import { NotificationsModule } from '../notifications/notifications.module';
+import { OutboxModule } from '../outbox/outbox.module';
 import { ProfilesModule } from '../profiles/profiles.module';
 import { TenantsModule } from '../tenants/tenants.module';
 import { EmailChannel } from './channels/email.channel';
 import { InboxChannel } from './channels/inbox.channel';
 import { WebhookChannel } from './channels/webhook.channel';
 import { DeliveryService } from './delivery.service';
+import { FanOutService } from './fan-out.service';
 import { InboxController } from './inbox.controller';
 import { InboxService } from './inbox.service';
-import { MessageEventsPublisher } from './message-events.publisher';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
 import { SecretsService } from './secrets.service';
@@ -16,9 +17,9 @@ import { SendService } from './send.service';
 import { TrackingController } from './tracking/tracking.controller';
 
 @Module({
-  imports: [NotificationsModule, ProfilesModule, TenantsModule],
+  imports: [NotificationsModule, ProfilesModule, TenantsModule, OutboxModule],
   controllers: [MessagesController, InboxController, TrackingController],
-  providers: [DeliveryService, MessagesService, MessageEventsPublisher, SecretsService, SendService, InboxService, EmailChannel, InboxChannel, WebhookChannel],
-  exports: [DeliveryService, MessagesService, MessageEventsPublisher, SecretsService],
+  providers: [DeliveryService, MessagesService, SecretsService, SendService, FanOutService, InboxService, EmailChannel, InboxChannel, WebhookChannel],
+  exports: [DeliveryService, MessagesService, SecretsService, FanOutService],
 })
 export class MessagesModule {}

@@ -5,8 +5,12 @@ import type { JsonObject } from '../../workflows/shared/json';
 import { badRequest, notFound } from '../common/errors/api-error';
 import { decodeCursor, encodeCursor, Page } from '../common/http/pagination';
 import type { MessageStatus } from './delivery.types';
-import { MessageEventsPublisher } from './message-events.publisher';
+import { messageEvent } from '../outbox/outbound-event';
+import type { Queryable } from '../database/queryable';
+import { OutboxService } from '../outbox/outbox.service';
 import { STATUS_RANK, STATUS_TIMESTAMP } from './message-status';
+
+const RANK_CASE = Object.entries(STATUS_RANK).map(([s, r]) => `WHEN '${s}' THEN ${r}`).join(' ');
 
 export interface MessageRow {
   id: string;
@@ -23,6 +27,7 @@ export interface MessageRow {
   error: string | null;
   reason: string | null;
   workflow_id: string | null;
+  request: JsonObject | null;
   enqueued_at: Date;
   sent_at: Date | null;
   delivered_at: Date | null;
@@ -62,6 +67,8 @@ export interface NewMessage {
   notification: string | null;
   to?: JsonObject;
   workflowId?: string | null;
+  /** The /send request, so its workflow carries only ids. */
+  request?: JsonObject | null;
 }
 
 export interface TransitionDetail {
@@ -71,49 +78,58 @@ export interface TransitionDetail {
   detail?: JsonObject;
 }
 
-/** Messages, their status history, and the one place status changes are written and published. */
+/** Messages, their status history, and the one place status changes (and their outbound events) are written. */
 @Injectable()
 export class MessagesService {
-  constructor(@InjectDataSource() private readonly db: DataSource, private readonly publisher: MessageEventsPublisher) {}
+  constructor(@InjectDataSource() private readonly db: DataSource, private readonly outbox: OutboxService) {}
 
   /** Records a message as ENQUEUED once; later calls return the stored row. */
   async enqueue(m: NewMessage): Promise<MessageRow> {
     const inserted = (await this.db.query(
-      `INSERT INTO messages (workspace_id, id, request_id, run_id, recipient, notification, status, "to", workflow_id)
-       VALUES ($1, $2, $3, $4, $5, $6, 'ENQUEUED', $7, $8) ON CONFLICT (workspace_id, id) DO NOTHING RETURNING id`,
-      [m.workspaceId, m.messageId, m.requestId ?? null, m.runId ?? null, m.recipient, m.notification, JSON.stringify(m.to ?? {}), m.workflowId ?? null],
-    )) as unknown[];
-    if (inserted.length) await this.transition(m.workspaceId, m.messageId, 'ENQUEUED');
-    return this.row(m.workspaceId, m.messageId);
+      `INSERT INTO messages (workspace_id, id, request_id, run_id, recipient, notification, status, "to", workflow_id, request)
+       VALUES ($1, $2, $3, $4, $5, $6, 'ENQUEUED', $7, $8, $9) ON CONFLICT (workspace_id, id) DO NOTHING RETURNING *`,
+      [m.workspaceId, m.messageId, m.requestId ?? null, m.runId ?? null, m.recipient, m.notification, JSON.stringify(m.to ?? {}), m.workflowId ?? null,
+        m.request ? JSON.stringify(m.request) : null],
+    )) as MessageRow[];
+    if (!inserted.length) return this.row(m.workspaceId, m.messageId);
+    await this.db.query(`INSERT INTO message_events (workspace_id, message_id, status) VALUES ($1, $2, 'ENQUEUED') ON CONFLICT DO NOTHING`, [m.workspaceId, m.messageId]);
+    return inserted[0];
   }
 
   /**
-   * Writes a status change: once per status in the history, the message's status moving only
-   * forward, and the change published. Returns whether it was new; it is published either way,
-   * so a retried activity that crashed after the write still publishes (subscribers dedupe).
+   * Writes a status change in its own transaction and wakes the emitter if it produced an
+   * outbound event. Returns whether the status was new to the history.
    */
   async transition(workspaceId: string, messageId: string, status: MessageStatus, d: TransitionDetail = {}): Promise<boolean> {
-    const isNew = await this.db.transaction(async (tx) => {
-      const added = (await tx.query(
-        `INSERT INTO message_events (workspace_id, message_id, status, channel, detail) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (workspace_id, message_id, status) DO NOTHING RETURNING id`,
-        [workspaceId, messageId, status, d.channel ?? null, d.detail ? JSON.stringify(d.detail) : null],
-      )) as unknown[];
-      const column = STATUS_TIMESTAMP[status];
-      const ranks = Object.entries(STATUS_RANK).map(([s, r]) => `WHEN '${s}' THEN ${r}`).join(' ');
-      await tx.query(
-        `UPDATE messages SET
-           status = CASE WHEN (CASE $3::text ${ranks} END) > (CASE status ${ranks} END) THEN $3 ELSE status END,
-           ${column ? `${column} = COALESCE(${column}, now()),` : ''}
-           error = COALESCE($4, error), reason = COALESCE($5, reason), updated_at = now()
-         WHERE workspace_id = $1 AND id = $2`,
-        [workspaceId, messageId, status, d.error ?? null, d.reason ?? null],
-      );
-      return added.length > 0;
-    });
-    const message = await this.view(workspaceId, messageId);
-    await this.publisher.publish({ workspaceId, messageId, status, at: Date.now(), message });
+    const { isNew, outbound } = await this.db.transaction((tx) => this.transitionIn(tx, workspaceId, messageId, status, d));
+    if (outbound) void this.outbox.wake(workspaceId);
     return isNew;
+  }
+
+  /**
+   * A status change inside the caller's transaction: once per status in the history, the
+   * message's status moving only forward, and its outbound event appended to the outbox in the
+   * same transaction. The caller wakes the emitter after commit when `outbound` is true.
+   */
+  async transitionIn(tx: Queryable, workspaceId: string, messageId: string, status: MessageStatus, d: TransitionDetail = {}): Promise<{ isNew: boolean; outbound: boolean }> {
+    const added = (await tx.query(
+      `INSERT INTO message_events (workspace_id, message_id, status, channel, detail) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (workspace_id, message_id, status) DO NOTHING RETURNING id`,
+      [workspaceId, messageId, status, d.channel ?? null, d.detail ? JSON.stringify(d.detail) : null],
+    )) as unknown[];
+    const column = STATUS_TIMESTAMP[status];
+    const [rows] = (await tx.query(
+      `UPDATE messages SET
+         status = CASE WHEN (CASE $3::text ${RANK_CASE} END) > (CASE status ${RANK_CASE} END) THEN $3 ELSE status END,
+         ${column ? `${column} = COALESCE(${column}, now()),` : ''}
+         error = COALESCE($4, error), reason = COALESCE($5, reason), updated_at = now()
+       WHERE workspace_id = $1 AND id = $2 RETURNING *`,
+      [workspaceId, messageId, status, d.error ?? null, d.reason ?? null],
+    )) as [MessageRow[], number];
+    if (!added.length || !rows[0]) return { isNew: added.length > 0, outbound: false };
+    const event = messageEvent(workspaceId, status, toMessageView(rows[0]), Date.now());
+    const outbound = event ? await this.outbox.append(tx, workspaceId, [event], 'message') : false;
+    return { isNew: true, outbound };
   }
 
   async row(workspaceId: string, messageId: string): Promise<MessageRow> {

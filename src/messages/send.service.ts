@@ -1,20 +1,32 @@
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { DurationError, parseDuration, untilToDelayMs } from '../../workflows/shared/durations';
+import { messageWorkflowId, sendRequestWorkflowId } from '../../workflows/shared/workflow-ids';
 import { badRequest, conflict } from '../common/errors/api-error';
 import { derivedUuid } from '../common/ids';
 import { TemporalClientService } from '../temporal/temporal-client.service';
+import { WorkflowTerminator } from '../temporal/workflow-terminator.service';
+import { DeliveryService } from './delivery.service';
 import type { DeliveryRequest } from './delivery.types';
 import { SendDto } from './dto/send.dto';
 import { MessagesService, MessageView } from './messages.service';
 
-const messageWorkflowId = (workspaceId: string, messageId: string) => `message:${workspaceId}:${messageId}`;
-
-/** POST /send and message cancel: each message runs as its own durable workflow. */
+/**
+ * POST /send and message cancel. Each message runs as its own durable workflow; the request is
+ * stored with the message (or, for a tenant, in send_requests), so workflows carry ids only.
+ */
 @Injectable()
 export class SendService {
-  constructor(private readonly messages: MessagesService, private readonly temporal: TemporalClientService) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly messages: MessagesService,
+    private readonly delivery: DeliveryService,
+    private readonly temporal: TemporalClientService,
+    private readonly terminator: WorkflowTerminator,
+  ) {}
 
   async send(workspaceId: string, body: SendDto, idempotencyKey?: string): Promise<{ requestId: string }> {
     const m = body.message;
@@ -52,41 +64,43 @@ export class SendService {
       content: m.content ?? null,
       tenantId,
     };
+    const delay = m.delay ?? null;
     if (tenantId && !userId && !email) {
+      await this.db.query(
+        'INSERT INTO send_requests (workspace_id, id, tenant_id, request) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+        [workspaceId, requestId, tenantId, JSON.stringify(request)],
+      );
       await this.temporal.startIdempotent('sendRequestWorkflow', {
         taskQueue: this.temporal.taskQueue,
-        workflowId: `send:${workspaceId}:${requestId}`,
-        args: [{ request, tenantId, delay: m.delay ?? null }],
+        workflowId: sendRequestWorkflowId(workspaceId, requestId),
+        args: [{ workspaceId, requestId, tenantId, delay }],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });
       return { requestId };
     }
     const workflowId = messageWorkflowId(workspaceId, requestId);
     // Recorded before the workflow starts, so the message can be listed (and canceled) at once.
-    await this.messages.enqueue({ workspaceId, messageId: requestId, requestId, recipient: request.recipient, notification: request.template, to, workflowId });
+    await this.messages.enqueue({ workspaceId, messageId: requestId, requestId, recipient: request.recipient, notification: request.template, to, workflowId, request: request as never });
     await this.temporal.startIdempotent('messageWorkflow', {
       taskQueue: this.temporal.taskQueue,
       workflowId,
-      args: [{ request, delay: m.delay ?? null }],
+      args: [{ workspaceId, messageId: requestId, delay }],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     });
     return { requestId };
   }
 
-  /** Cancels a message that has not been sent yet (409 once it has). */
+  /**
+   * Cancels a message no channel attempt has claimed yet; 409 once one has (the point of no
+   * return). Decided in Postgres, so it holds with Temporal down; the message's workflow is
+   * closed in the background (or finds the message canceled when it wakes).
+   */
   async cancel(workspaceId: string, messageId: string): Promise<MessageView> {
     const row = await this.messages.row(workspaceId, messageId);
-    if (row.status !== 'ENQUEUED') throw conflict(`message is ${row.status}; only an ENQUEUED message can be canceled`);
     if (!row.workflow_id) throw conflict('this message is being sent by its automation run; cancel the run instead');
-    await this.temporal.client.workflow.getHandle(row.workflow_id).cancel();
-    const deadline = Date.now() + 15_000;
-    let view = await this.messages.view(workspaceId, messageId);
-    while (view.status === 'ENQUEUED' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      view = await this.messages.view(workspaceId, messageId);
-    }
-    if (view.status !== 'CANCELED') throw conflict(`message is ${view.status}; it was sent before the cancel arrived`);
-    return view;
+    const { canceled, status } = await this.delivery.cancelIfUnsent(workspaceId, messageId);
+    if (!canceled) throw conflict(`message is ${status === 'ENQUEUED' ? 'being sent' : status}; only a message not yet sent can be canceled`);
+    this.terminator.terminate([row.workflow_id], 'message canceled');
+    return this.messages.view(workspaceId, messageId);
   }
 }
-

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { applyOperation, deepClone, JsonPatchError, Operation } from 'fast-json-patch';
 import { DataSource, EntityManager } from 'typeorm';
+import type { Queryable } from '../database/queryable';
 import { badRequest, notFound } from '../common/errors/api-error';
 import { deepMerge, isPlainObject, JsonObject } from '../common/json/json-merge';
 import { mergeWithStrategy, MergeStrategy } from '../../workflows/shared/merge';
@@ -25,6 +26,30 @@ export class ProfilesService {
   /** Deep-merges `patch` into the stored profile, creating it if needed. Idempotent for the same patch. */
   merge(workspaceId: string, userId: string, patch: JsonObject): Promise<JsonObject> {
     return this.mutate(workspaceId, userId, (current) => deepMerge(current ?? {}, patch));
+  }
+
+  /**
+   * Deep-merges many patches, in the order given, inside the caller's transaction: one statement
+   * creates missing profiles, one locks them all (in a fixed order, so concurrent batches cannot
+   * deadlock), one writes the results. A user's patches apply in order.
+   */
+  async mergeMany(tx: Queryable, workspaceId: string, patches: Array<{ userId: string; patch: JsonObject }>): Promise<void> {
+    if (!patches.length) return;
+    const userIds = [...new Set(patches.map((p) => p.userId))].sort();
+    await tx.query(
+      `INSERT INTO profiles (workspace_id, user_id, profile) SELECT $1, u, '{}'::jsonb FROM unnest($2::text[]) AS u ON CONFLICT DO NOTHING`,
+      [workspaceId, userIds],
+    );
+    const rows = (await tx.query('SELECT user_id, profile FROM profiles WHERE workspace_id = $1 AND user_id = ANY($2) ORDER BY user_id FOR UPDATE', [
+      workspaceId, userIds,
+    ])) as Array<{ user_id: string; profile: JsonObject }>;
+    const current = new Map(rows.map((r) => [r.user_id, r.profile]));
+    for (const { userId, patch } of patches) current.set(userId, deepMerge(current.get(userId) ?? {}, patch));
+    await tx.query(
+      `UPDATE profiles p SET profile = v.profile, updated_at = now()
+       FROM jsonb_to_recordset($2::jsonb) AS v(user_id text, profile jsonb) WHERE p.workspace_id = $1 AND p.user_id = v.user_id`,
+      [workspaceId, JSON.stringify(userIds.map((u) => ({ user_id: u, profile: current.get(u) })))],
+    );
   }
 
   replace(workspaceId: string, userId: string, profile: JsonObject): Promise<JsonObject> {

@@ -46,6 +46,11 @@ export class TemporalClientService implements OnApplicationShutdown {
     }
   }
 
+  /** Runs a Temporal call with the API's deadline, so nothing hangs on an unreachable server. */
+  withDeadline<T>(fn: () => Promise<T>, ms = START_DEADLINE_MS): Promise<T> {
+    return this.connection.withDeadline(Date.now() + ms, fn);
+  }
+
   async isReachable(): Promise<boolean> {
     try {
       await this.connection.withDeadline(Date.now() + 2_000, () =>

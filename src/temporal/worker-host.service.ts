@@ -1,22 +1,30 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { DefaultLogger, LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Logger as PinoLogger } from 'pino';
 import * as path from 'node:path';
+import { DataSource } from 'typeorm';
 import { createDeliveryActivities } from '../../activities/delivery.activities';
-import { createFetchDataActivities } from '../../activities/fetch-data.activities';
-import { createIngestActivities } from '../../activities/ingest.activities';
-import { createOutboundActivities } from '../../activities/outbound.activities';
-import { OutboundService } from '../integrations/outbound.service';
-import { createRunActivities } from '../../activities/run.activities';
-import { CancelService } from '../automations/runs/cancel.service';
-import { EventRunsService } from '../automations/runs/event-runs.service';
-import { RunsService } from '../automations/runs/runs.service';
-import { ThrottleService } from '../automations/runs/throttle.service';
-import { DeliveryService } from '../messages/delivery.service';
+import { createDispatchActivities } from '../../activities/dispatch.activities';
+import { createEmitterActivities } from '../../activities/emitter.activities';
+import { createEngineActivities } from '../../activities/engine.activities';
+import { createMaintenanceActivities } from '../../activities/maintenance.activities';
+import { createLegacyDeliveryActivities } from '../../activities/legacy/delivery.activities';
+import { createLegacyFetchDataActivities } from '../../activities/legacy/fetch-data.activities';
+import { createLegacyIngestActivities } from '../../activities/legacy/ingest.activities';
+import { createLegacyOutboundActivities } from '../../activities/legacy/outbound.activities';
+import { createLegacyRunActivities } from '../../activities/legacy/run.activities';
+import { RunEngine } from '../automations/engine/run-engine.service';
 import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
-import { EventLogService } from '../inbound/event-log.service';
-import { ProfilesService } from '../profiles/profiles.service';
-import { TenantsService } from '../tenants/tenants.service';
+import { DispatchService } from '../inbound/dispatch/dispatch.service';
+import { OutboundService } from '../integrations/outbound.service';
+import { ensureMaintenanceSchedule, removeMaintenanceSchedule } from '../maintenance/maintenance-schedule';
+import { SweepService } from '../maintenance/sweep.service';
+import { DeliveryService } from '../messages/delivery.service';
+import { FanOutService } from '../messages/fan-out.service';
+import { MessagesService } from '../messages/messages.service';
+import { OutboxService } from '../outbox/outbox.service';
+import { LegacyServices } from './legacy-services';
 import { ensureSearchAttributes } from './search-attribute-registration';
 import { TemporalClientService } from './temporal-client.service';
 import { temporalConnectionOptions } from './temporal-connection-options';
@@ -38,30 +46,38 @@ export class WorkerHostService implements OnApplicationShutdown {
   private connection?: NativeConnection;
 
   constructor(
+    @InjectDataSource() private readonly db: DataSource,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     @Inject(TEMPORAL_ADDRESS) private readonly address: string,
     @Optional() @Inject(WORKFLOW_BUNDLE_PATH) private readonly bundlePath: string | undefined,
-    private readonly profiles: ProfilesService,
-    private readonly tenants: TenantsService,
-    private readonly eventLog: EventLogService,
     private readonly temporalClient: TemporalClientService,
-    private readonly runs: RunsService,
-    private readonly eventRuns: EventRunsService,
-    private readonly cancel: CancelService,
-    private readonly throttle: ThrottleService,
+    private readonly engine: RunEngine,
+    private readonly dispatch: DispatchService,
     private readonly delivery: DeliveryService,
+    private readonly messages: MessagesService,
+    private readonly fanOut: FanOutService,
     private readonly outbound: OutboundService,
+    private readonly outbox: OutboxService,
+    private readonly sweeper: SweepService,
+    private readonly legacy: LegacyServices,
   ) {}
 
   /** Every activity, wired from the app's services (the one place that knows them all). */
   activities() {
-    const temporal = this.temporalClient;
+    const { db, config, temporalClient: temporal, delivery, outbound, outbox } = this;
+    const l = this.legacy;
     return {
-      ...createIngestActivities({ profiles: this.profiles, tenants: this.tenants, eventLog: this.eventLog, eventRuns: this.eventRuns, runs: this.runs, temporal }),
-      ...createRunActivities({ runs: this.runs, cancel: this.cancel, throttle: this.throttle, profiles: this.profiles, delivery: this.delivery, temporal }),
-      ...createFetchDataActivities({ config: this.config }),
-      ...createDeliveryActivities({ delivery: this.delivery }),
-      ...createOutboundActivities({ outbound: this.outbound }),
+      ...createEngineActivities({ engine: this.engine }),
+      ...createDispatchActivities({ dispatch: this.dispatch }),
+      ...createDeliveryActivities({ delivery, messages: this.messages, fanOut: this.fanOut }),
+      ...createEmitterActivities({ outbound }),
+      ...createMaintenanceActivities({ sweeper: this.sweeper }),
+      // Workflows started before the batched pipeline (workflows/legacy) still call these.
+      ...createLegacyIngestActivities({ db, profiles: l.profiles, tenants: l.tenants, eventLog: l.eventLog, eventRuns: l.eventRuns, planner: l.planner, waits: l.waits }),
+      ...createLegacyRunActivities({ db, config, repo: l.repo, planner: l.planner, cancel: l.cancel, throttle: l.throttle, profiles: l.profiles, delivery, temporal }),
+      ...createLegacyFetchDataActivities({ config }),
+      ...createLegacyDeliveryActivities({ delivery }),
+      ...createLegacyOutboundActivities({ db, outbound, outbox }),
     };
   }
 
@@ -72,18 +88,35 @@ export class WorkerHostService implements OnApplicationShutdown {
       this.logger.warn(`could not check or register Herald's search attributes (${registration.error}); see README "Temporal search attributes"`);
     }
     this.connection = await NativeConnection.connect(temporalConnectionOptions(this.config.temporal, this.address));
+    const tuning = this.config.worker;
     this.worker = await Worker.create({
       connection: this.connection,
       namespace: this.config.temporal.namespace,
       taskQueue: this.config.temporal.taskQueue,
       ...(this.bundlePath ? { workflowBundle: { codePath: this.bundlePath } } : { workflowsPath: require.resolve(WORKFLOWS_ENTRY) }),
       activities: this.activities(),
+      // Measured (README "Benchmarks"): a bounded sticky cache keeps memory flat with 10,000 runs
+      // parked (an evicted run replays its short history when it wakes).
+      maxCachedWorkflows: tuning.maxCachedWorkflows,
+      maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTasks,
+      maxConcurrentLocalActivityExecutions: tuning.maxConcurrentLocalActivities,
+      maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivities,
     });
     this.running = this.worker.run().catch((err) => {
       this.logger.error(`worker stopped with an error: ${(err as Error).message}`);
       throw err;
     });
+    try {
+      await ensureMaintenanceSchedule(this.temporalClient.client, this.config.temporal.taskQueue, this.config.sweepIntervalMs);
+    } catch (err) {
+      this.logger.warn(`could not create the maintenance schedule (${(err as Error).message}); work a crash leaves behind waits for the next worker start`);
+    }
     this.logger.log(`polling task queue ${this.config.temporal.taskQueue} on ${this.address}`);
+  }
+
+  /** Deletes this task queue's maintenance schedule (tests; production keeps it across worker restarts). */
+  removeMaintenanceSchedule(): Promise<void> {
+    return removeMaintenanceSchedule(this.temporalClient.client, this.config.temporal.taskQueue);
   }
 
   /** Lets in-flight activities finish, then stops polling. */

@@ -58,11 +58,13 @@ export class TenantsService {
 
   /**
    * What a RudderStack `group` call does: upsert the tenant (name from traits.name, the other
-   * traits deep-merged into properties) and add the user as a member. Idempotent.
+   * traits deep-merged into properties) and add the user as a member. Idempotent. Joins the
+   * caller's transaction when given one (a dispatcher batch).
    */
-  async applyGroup(workspaceId: string, tenantId: string, traits: JsonObject, userId: string): Promise<void> {
+  async applyGroup(workspaceId: string, tenantId: string, traits: JsonObject, userId: string, inTransaction?: EntityManager): Promise<void> {
     const { name, ...properties } = traits;
-    await this.db.transaction(async (tx) => {
+    const transaction = (fn: (tx: EntityManager) => Promise<void>) => (inTransaction ? fn(inTransaction) : this.db.transaction(fn));
+    await transaction(async (tx) => {
       const repo = tx.getRepository(Tenant);
       await repo.createQueryBuilder().insert().values({ workspaceId, id: tenantId, properties: {}, userProfile: {} }).orIgnore().execute();
       const row = await repo

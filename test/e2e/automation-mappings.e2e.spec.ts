@@ -141,14 +141,17 @@ describe('inline properties.courier.automation', () => {
     expect(run.context.data.userId).toBe('my-user');
   });
 
-  it('a bad inline step is a 400 naming it, and nothing is stored', async () => {
+  it('a bad inline step is accepted (RudderStack drops a 4xx for good) and logged failed, naming the step', async () => {
     const ws = await herald.newWorkspace();
+    const messageId = randomUUID();
     const res = await herald.http.post('/inbound/rudderstack').set(ws.auth).send({
-      type: 'track', userId: 'u', event: 'E', properties: { courier: { automation: { steps: [{ action: 'delay', duration: 'whenever' }] } } },
+      type: 'track', userId: 'u', event: 'E', messageId, properties: { courier: { automation: { steps: [{ action: 'delay', duration: 'whenever' }] } } },
     });
-    expect(res.status).toBe(400);
-    expect(res.body.message).toContain('properties.courier.automation.steps[0].duration');
-    expect((await herald.http.get('/inbound/events/log').set(ws.auth)).body.items).toEqual([]);
+    expect(res.status).toBe(202);
+    const entry = await ingested(ws.auth, messageId);
+    expect(entry).toMatchObject({ status: 'failed', run_ids: [] });
+    expect(entry.error).toContain('properties.courier.automation.steps[0].duration');
+    expect((await herald.http.get('/automations/runs').set(ws.auth)).body.items).toEqual([]);
   });
 });
 

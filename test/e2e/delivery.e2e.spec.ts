@@ -230,7 +230,7 @@ describe('delay and cancel', () => {
     await messageReaches(ws.auth, sentId, ['SENT']);
     const late = await herald.http.post(`/messages/${sentId}/cancel`).set(ws.auth);
     expect(late.status).toBe(409);
-    expect(late.body.message).toBe('message is SENT; only an ENQUEUED message can be canceled');
+    expect(late.body.message).toBe('message is SENT; only a message not yet sent can be canceled');
     expect((await herald.http.post('/send').set(ws.auth).send({ message: { to: { user_id: 'dd' }, template: 'welcome', delay: { duration: 'later' } } })).status).toBe(400);
   });
 

@@ -182,7 +182,7 @@ describe('validation', () => {
     expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it('answers a lone surrogate escape, an unsupported charset and a bad inline token with 400, not 500', async () => {
+  it('answers a lone surrogate escape and an unsupported charset with 400, not 500', async () => {
     const ws = await herald.newWorkspace();
     const surrogate = await herald.http.post('/inbound/rudderstack').set(ws.auth).set('Content-Type', 'application/json').send('{"type":"track","userId":"\\udc00","event":"E"}');
     expect(surrogate.status).toBe(400);
@@ -192,10 +192,25 @@ describe('validation', () => {
     const latin1 = await herald.http.post('/inbound/rudderstack').set(ws.auth).set('Content-Type', 'application/json; charset=latin1').send('{"type":"track","userId":"u","event":"E"}');
     expect(latin1.status).toBe(400);
     expect(latin1.body.message).toMatch(/^body must be UTF-8 JSON/);
-    const token = await herald.http.post('/inbound/rudderstack').set(ws.auth).send({ type: 'track', userId: 'u', event: 'Inl', properties: { courier: { automation: { steps: [{ action: 'exit' }], cancelation_token: '${}' } } } });
-    expect(token.status).toBe(400);
-    expect(token.body.message).toMatch(/^properties\.courier\.automation\.cancelation_token: /);
     expect((await herald.http.get('/inbound/events/log').set(ws.auth)).body.items).toEqual([]);
+  });
+
+  it('accepts a valid event whose inline automation cannot run, and logs it failed with the reason (RudderStack drops 4xx for good)', async () => {
+    const ws = await herald.newWorkspace();
+    const cases = [
+      { automation: { steps: [{ action: 'exit' }], cancelation_token: '${}' }, error: /^properties\.courier\.automation\.cancelation_token: / },
+      { automation: { steps: [{ action: 'delay' }] }, error: /automation\.steps\[0\]\.duration/ },
+      { automation: 'not an object', error: /^properties\.courier\.automation must be a JSON object/ },
+    ];
+    for (const c of cases) {
+      const messageId = randomUUID();
+      const res = await herald.http.post('/inbound/rudderstack').set(ws.auth).send({ type: 'track', userId: 'u', event: 'Inl', messageId, properties: { courier: { automation: c.automation } } });
+      expect(res.status).toBe(202);
+      const entry = await processed(ws.auth, messageId);
+      expect(entry.status).toBe('failed');
+      expect(entry.error).toMatch(c.error);
+      expect(entry.run_ids).toEqual([]);
+    }
   });
 
   it('answers a NUL character that Postgres cannot store with 400, not 500', async () => {
@@ -243,7 +258,7 @@ describe('idempotency', () => {
     expect((await logEntry(ws.auth, event.messageId))!.duplicate_count).toBe(1);
   });
 
-  it('50 concurrent posts of one messageId start exactly one workflow; exactly one answer is not a duplicate', async () => {
+  it('50 concurrent posts of one messageId are processed once; exactly one answer is not a duplicate', async () => {
     const ws = await herald.newWorkspace();
     const event = { type: 'track', userId: 'c1', event: 'Storm', messageId: randomUUID() };
     const responses = await Promise.all(
@@ -254,9 +269,8 @@ describe('idempotency', () => {
     expect(responses.every((r) => r.body.messageId === event.messageId)).toBe(true);
     const entry = await processed(ws.auth, event.messageId);
     expect(entry.duplicate_count).toBe(49);
-    const runs = [];
-    for await (const wf of herald.temporal.client.workflow.list({ query: `WorkflowId = 'ingest:${ws.id}:${event.messageId}'` })) runs.push(wf);
-    expect(runs).toHaveLength(1);
+    const [{ n }] = await herald.db.query('SELECT count(*)::int AS n FROM inbound_events WHERE workspace_id = $1', [ws.id]);
+    expect(n).toBe(1);
     const catalog = await herald.http.get('/inbound/events').set(ws.auth);
     expect(catalog.body.items[0].count).toBe(1);
   });
@@ -286,19 +300,18 @@ describe('idempotency', () => {
   });
 });
 
-describe('the ingest workflow in Temporal', () => {
-  it('has a readable id and carries workspace, event and recipient search attributes', async () => {
+describe('the dispatchers in Temporal', () => {
+  it('process the ledger in per-shard workflows with readable ids and the workspace search attribute, not a workflow per event', async () => {
     const ws = await herald.newWorkspace();
-    const event = { type: 'track', userId: 'sa-user', event: 'Signed Up', messageId: randomUUID() };
-    await herald.http.post('/inbound/rudderstack').set(ws.auth).send(event).expect(202);
-    const handle = herald.temporal.client.workflow.getHandle(`ingest:${ws.id}:${event.messageId}`);
-    expect(await handle.result()).toEqual({ outcome: 'unmapped', runIds: [] });
-    const description = await handle.describe();
-    expect(description.status.name).toBe('COMPLETED');
-    expect(description.searchAttributes).toMatchObject({
-      HeraldWorkspace: [ws.id],
-      HeraldEvent: ['track/Signed Up'],
-      HeraldRecipient: ['sa-user'],
-    });
+    const events = Array.from({ length: 30 }, (_, i) => ({ type: 'track', userId: `sa-user-${i}`, event: 'Signed Up', messageId: randomUUID() }));
+    await herald.http.post('/inbound/rudderstack').set(ws.auth).send({ batch: events }).expect(202);
+    for (const e of events) await processed(ws.auth, e.messageId);
+    const workflows = await waitUntil(async () => {
+      const found = [];
+      for await (const wf of herald.temporal.client.workflow.list({ query: `HeraldWorkspace = '${ws.id}'` })) found.push(wf);
+      return found.length ? found : undefined;
+    }, { what: 'the dispatchers to be visible' });
+    expect(workflows.every((w) => w.type === 'dispatcher' && /^dispatch:ws-[^:]+:\d+$/.test(w.workflowId))).toBe(true);
+    expect(workflows.length).toBeLessThanOrEqual(herald.config.inbound.shards);
   });
 });

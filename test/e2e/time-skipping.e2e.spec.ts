@@ -1,11 +1,13 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { RunsService } from '../../src/automations/runs/runs.service';
+import { RunPlanner, RunRequest } from '../../src/automations/runs/run-planner.service';
+import { WaitsService } from '../../src/automations/runs/waits.service';
+import { EventLogService } from '../../src/inbound/event-log.service';
 import { resolveTemporalBinary } from '../../src/temporal/temporal-binary';
 import pino from 'pino';
 import { installTemporalRuntime, WorkerHostService } from '../../src/temporal/worker-host.service';
-import { routedEventSignal } from '../../workflows/automation-run/messages';
+import { runWakeSignal } from '../../workflows/automation-run/messages';
 import type { PreparedRun } from '../../workflows/shared/run-types';
 import { readTestServers } from '../setup/test-env';
 import { runSteps } from '../support/automations';
@@ -43,6 +45,13 @@ async function withWorker<R>(fn: () => Promise<R>): Promise<R> {
   return worker.runUntil(fn);
 }
 
+/** Records a run as the API or a dispatcher would (the workflow is then started in the test environment). */
+async function planRun(workspaceId: string, request: Omit<RunRequest, 'runId' | 'source'>): Promise<PreparedRun> {
+  const planner = herald.app.get(RunPlanner);
+  const planned = await herald.db.transaction((tx) => planner.planOne(tx, workspaceId, { ...request, runId: randomUUID(), source: 'test' }));
+  return planned.prepared;
+}
+
 async function startInTestEnv(prepared: PreparedRun) {
   // No search attributes: the time-skipping server does not know Herald's custom ones.
   return env.client.workflow.start(prepared.workflowType, { workflowId: prepared.workflowId, taskQueue, args: [prepared.input] });
@@ -51,7 +60,7 @@ async function startInTestEnv(prepared: PreparedRun) {
 describe('in the time-skipping environment', () => {
   it('upgrade-nudge: with no Upgraded in 3 days, the nudge is sent', async () => {
     const ws = await herald.newWorkspace();
-    const prepared = await herald.app.get(RunsService).prepare({ workspaceId: ws.id, target: { kind: 'sequence', name: 'upgrade-nudge' }, context: { recipient: 'slow-user' }, source: 'test' });
+    const prepared = await planRun(ws.id, { target: { kind: 'sequence', name: 'upgrade-nudge' }, context: { recipient: 'slow-user' } });
     const startedAt = await env.currentTimeMs();
     const wallStart = Date.now();
     const result = await withWorker(async () => (await startInTestEnv(prepared)).result());
@@ -66,12 +75,18 @@ describe('in the time-skipping environment', () => {
 
   it('upgrade-nudge: when Upgraded comes on day 2, no nudge is sent', async () => {
     const ws = await herald.newWorkspace();
-    const prepared = await herald.app.get(RunsService).prepare({ workspaceId: ws.id, target: { kind: 'sequence', name: 'upgrade-nudge' }, context: { recipient: 'upgrader' }, source: 'test' });
+    const prepared = await planRun(ws.id, { target: { kind: 'sequence', name: 'upgrade-nudge' }, context: { recipient: 'upgrader' } });
     const result = await withWorker(async () => {
       const handle = await startInTestEnv(prepared);
       await env.sleep('2 days');
-      // What the ingest workflow sends when the user's Upgraded event arrives.
-      await handle.signal(routedEventSignal, { messageId: randomUUID(), event: 'Upgraded', body: { type: 'track', event: 'Upgraded', userId: 'upgrader' } });
+      // What a dispatcher does when the user's Upgraded event arrives: match the wait in Postgres, wake the run.
+      const messageId = randomUUID();
+      const event = { type: 'track' as const, messageId, recipientId: 'upgrader', userId: 'upgrader', eventId: 'track/Upgraded', body: { type: 'track', event: 'Upgraded', userId: 'upgrader', messageId } };
+      await herald.app.get(EventLogService).insertAccepted(ws.id, [{ ...event, shard: 0 }]);
+      const [row] = await herald.db.query('SELECT id, type, event_id, user_id, body FROM inbound_events WHERE workspace_id = $1 AND message_id = $2', [ws.id, messageId]);
+      const { wakes } = await herald.db.transaction((tx) => herald.app.get(WaitsService).match(tx, ws.id, [row]));
+      expect(wakes).toHaveLength(1);
+      await handle.signal(runWakeSignal, { key: wakes[0].key });
       return handle.result();
     });
     expect(result).toEqual({ status: 'PROCESSED' });
@@ -82,11 +97,9 @@ describe('in the time-skipping environment', () => {
 
   it('a JSON template with a 3-day delay runs to the end', async () => {
     const ws = await herald.newWorkspace();
-    const prepared = await herald.app.get(RunsService).prepare({
-      workspaceId: ws.id,
+    const prepared = await planRun(ws.id, {
       target: { kind: 'adhoc', steps: [{ action: 'send', template: 'day-0' }, { action: 'delay', duration: 'P3D' }, { action: 'send', template: 'day-3' }] },
       context: { recipient: 'patient' },
-      source: 'test',
     });
     const startedAt = await env.currentTimeMs();
     await withWorker(async () => (await startInTestEnv(prepared)).result());

@@ -16,27 +16,28 @@ describe('Temporal unreachable', () => {
     await up?.stop();
   });
 
-  it('answers 503 with Retry-After, and the retry after recovery is processed once', async () => {
+  it('accepts events (the ledger is the accept point) and processes them once Temporal is back; what needs Temporal now answers 503', async () => {
     const ws = await down.newWorkspace();
     const event = { type: 'identify', userId: 'r1', messageId: randomUUID(), traits: { v: 1 } };
     const res = await down.http.post('/inbound/rudderstack').set(ws.auth).send(event);
-    expect(res.status).toBe(503);
-    expect(res.headers['retry-after']).toBe('3');
-    expect(res.body).toEqual({ message: 'Temporal is unavailable; retry later', type: 'service_unavailable' });
-    // The attempt is on the ledger, but not accepted.
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ messageId: event.messageId });
     const log = (await down.http.get('/inbound/events/log').set(ws.auth)).body.items;
-    expect(log).toMatchObject([{ message_id: event.messageId, state: 'received', status: 'pending' }]);
+    expect(log).toMatchObject([{ message_id: event.messageId, state: 'accepted', status: 'pending' }]);
+
+    // Starting a run does need Temporal: 503 with Retry-After, which a client can retry.
+    const invoke = await down.http.post('/automations/invoke').set(ws.auth).send({ automation: { steps: [{ action: 'exit' }] } });
+    expect(invoke.status).toBe(503);
+    expect(invoke.headers['retry-after']).toBe('3');
+    expect(invoke.body).toEqual({ message: 'Temporal is unavailable; retry later', type: 'service_unavailable' });
 
     const ready = await down.http.get('/ready');
     expect(ready.status).toBe(503);
     expect(ready.body).toEqual({ status: 'unavailable', database: 'up', temporal: 'down' });
 
-    // RudderStack retries against a Herald whose Temporal is back: processed, and not a duplicate.
-    up = await startTestHerald();
-    const retry = await up.http.post('/inbound/rudderstack').set(ws.auth).send(event);
-    expect(retry.status).toBe(202);
-    expect(retry.body).toEqual({ messageId: event.messageId });
-    await waitUntil(async () => (await up.http.get('/profiles/r1').set(ws.auth)).status === 200, { what: 'profile r1' });
+    // A Herald whose Temporal works: its maintenance sweep wakes the shard nobody could wake.
+    up = await startTestHerald({ env: { HERALD_SWEEP_INTERVAL: '2s' } });
+    await waitUntil(async () => (await up.http.get('/profiles/r1').set(ws.auth)).status === 200, { what: 'profile r1', timeoutMs: 30_000 });
     const again = await up.http.post('/inbound/rudderstack').set(ws.auth).send(event);
     expect(again.body).toEqual({ messageId: event.messageId, duplicate: true });
     expect((await up.http.get('/ready')).body).toEqual({ status: 'ok', database: 'up', temporal: 'up' });

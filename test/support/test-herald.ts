@@ -74,6 +74,10 @@ export async function startTestHerald(options: TestHeraldOptions = {}): Promise<
       const { key } = await workspaces.createKey(id, 'test');
       return { id, key, auth: { Authorization: `Bearer ${key}` } };
     },
-    stop: () => app.close(),
+    async stop() {
+      // Each test Herald has its own task queue: its maintenance schedule goes with it.
+      if (options.worker ?? true) await app.get(WorkerHostService).removeMaintenanceSchedule().catch(() => undefined);
+      await app.close();
+    },
   };
 }

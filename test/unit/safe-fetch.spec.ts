@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createFetchDataActivities } from '../../activities/fetch-data.activities';
+import { createLegacyFetchDataActivities as createFetchDataActivities } from '../../activities/legacy/fetch-data.activities';
 import {
   DestinationRefusedError,
   HttpTimeoutError,

@@ -1,12 +1,14 @@
-import type { RunInput, RunResult } from '../shared/run-types';
-import { RunSession } from './session';
+import { legacyAutomationRun } from '../legacy/automation-run/automation-run';
+import type { LegacyRunInput, RunInput, RunResult } from '../shared/run-types';
+import { isLegacyRunInput, RunDriver } from './driver';
 
 /**
- * The interpreter: one workflow per run (`run:<workspace>:<runId>`) executing the pinned JSON
- * step list. Publishing a new template version never reaches a running run, because the
- * steps travel in the input.
+ * One workflow per run (`run:<workspace>:<runId>`) of a JSON step list. The steps are pinned in
+ * the run row (publishing a new template version never reaches a running run) and executed by
+ * the `advanceRun` local activity, one call per stretch of steps between waits.
  */
-export async function automationRun(input: RunInput): Promise<RunResult> {
-  const session = new RunSession(input);
-  return session.execute(() => session.runSteps(input.steps, ''));
+export async function automationRun(input: RunInput | LegacyRunInput): Promise<RunResult> {
+  // Runs started before the lean driver (their steps travel in the input) replay and finish with the in-workflow interpreter.
+  if (isLegacyRunInput(input)) return legacyAutomationRun(input);
+  return new RunDriver(input).run();
 }

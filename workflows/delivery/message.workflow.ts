@@ -1,30 +1,41 @@
-import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
-import type { DeliveryRequest, DeliveryResult } from '../../src/messages/delivery.types';
+import { CancellationScope, isCancellation, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import type { DeliveryActivities } from '../../activities/delivery.activities';
+import type { DeliveryResult } from '../../src/messages/delivery.types';
 import { parseDuration, untilToDelayMs } from '../shared/durations';
-import { deliver, deliveryBookkeeping } from './deliver';
+import { legacyMessageWorkflow, type LegacyMessageWorkflowInput } from '../legacy/delivery/message.workflow';
 
 export interface MessageWorkflowInput {
-  request: DeliveryRequest;
+  workspaceId: string;
+  messageId: string;
   delay?: { duration?: string | number; until?: string } | null;
 }
 
 /**
- * One message sent through POST /send (`message:<workspace>:<messageId>`): an optional durable
- * delay, then delivery. Canceled before it is sent, the message ends CANCELED.
+ * Delivery is one local activity: prepare, every channel attempt with failover, the status
+ * changes and their outbox rows. A slow provider keeps the workflow task alive by the SDK's
+ * heartbeat; only one attempt at a time may own a channel delivery (a lease in Postgres).
  */
-export async function messageWorkflow(input: MessageWorkflowInput): Promise<DeliveryResult> {
+const delivery = proxyLocalActivities<DeliveryActivities>({
+  startToCloseTimeout: '3 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * One message sent through POST /send (`message:<workspace>:<messageId>`): an optional durable
+ * delay, then delivery. The request is in the message row; the workflow carries ids only.
+ */
+export async function messageWorkflow(input: MessageWorkflowInput | LegacyMessageWorkflowInput): Promise<DeliveryResult> {
+  // Started before the lean workflow (the whole request in the input): the legacy code replays and finishes it.
+  if ('request' in input) return legacyMessageWorkflow(input);
+  const ids = { workspaceId: input.workspaceId, messageId: input.messageId };
   try {
     if (input.delay) {
       const ms = input.delay.duration !== undefined ? parseDuration(input.delay.duration) : untilToDelayMs(input.delay.until, Date.now());
       if (ms > 0) await sleep(ms);
     }
-    return await deliver(input.request);
+    return await delivery.deliverMessageById(ids);
   } catch (err) {
-    if (isCancellation(err)) {
-      await CancellationScope.nonCancellable(() =>
-        deliveryBookkeeping.markCanceled({ workspaceId: input.request.workspaceId, messageId: input.request.messageId }),
-      );
-    }
+    if (isCancellation(err)) await CancellationScope.nonCancellable(() => delivery.cancelMessageById(ids));
     throw err;
   }
 }

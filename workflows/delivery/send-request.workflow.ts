@@ -1,25 +1,31 @@
-import { ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import { proxyLocalActivities } from '@temporalio/workflow';
+import type { DeliveryActivities } from '../../activities/delivery.activities';
 import type { DeliveryRequest } from '../../src/messages/delivery.types';
-import { deliveryBookkeeping } from './deliver';
+import { legacySendRequestWorkflow } from '../legacy/delivery/send-request.workflow';
 import type { MessageWorkflowInput } from './message.workflow';
 
+const delivery = proxyLocalActivities<DeliveryActivities>({
+  startToCloseTimeout: '3 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+export interface SendRequestInput {
+  workspaceId: string;
+  requestId: string;
+  tenantId: string;
+  delay?: MessageWorkflowInput['delay'];
+}
+
 /**
- * A POST /send to a tenant (`send:<workspace>:<requestId>`): one message workflow per member,
- * each with its own id derived from the request and the member, so every member gets it once.
+ * A POST /send to a tenant (`send:<workspace>:<requestId>`): one local activity records one
+ * message per member (`<requestId>:<userId>`) and starts its message workflow, with ids derived
+ * from the request and the member, so a retry sends nobody twice.
  */
-export async function sendRequestWorkflow(input: { request: DeliveryRequest; tenantId: string; delay?: MessageWorkflowInput['delay'] }): Promise<{ messageIds: string[] }> {
-  const { request, tenantId } = input;
-  const members = await deliveryBookkeeping.tenantMembers({ workspaceId: request.workspaceId, tenantId });
-  const messageIds: string[] = [];
-  for (const userId of members) {
-    const messageId = `${request.messageId}:${userId}`;
-    await startChild('messageWorkflow', {
-      workflowId: `message:${request.workspaceId}:${messageId}`,
-      args: [{ request: { ...request, messageId, recipient: userId, tenantId }, delay: input.delay } satisfies MessageWorkflowInput],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
-    messageIds.push(messageId);
-  }
-  return { messageIds };
+export async function sendRequestWorkflow(
+  input: SendRequestInput | { request: DeliveryRequest; tenantId: string; delay?: MessageWorkflowInput['delay'] },
+): Promise<{ messageIds: string[] }> {
+  // Started before the lean workflow (the whole request in the input): the legacy code replays and finishes it.
+  if ('request' in input) return legacySendRequestWorkflow(input);
+  const request = input;
+  return delivery.fanOutToTenant({ workspaceId: request.workspaceId, requestId: request.requestId, tenantId: request.tenantId, delay: request.delay ?? null });
 }

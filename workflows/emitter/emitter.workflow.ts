@@ -1,8 +1,9 @@
-import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { OutboundActivities } from '../../activities/outbound.activities';
-import type { OutboundEvent } from '../../src/integrations/outbound-event';
+import { condition, continueAsNew, defineQuery, defineSignal, patched, proxyLocalActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import type { EmitterActivities } from '../../activities/emitter.activities';
+import { legacyEmitterWorkflow, type LegacyEmitterInput } from '../legacy/emitter/emitter.workflow';
 
-export const outboundEventsSignal = defineSignal<[OutboundEvent[]]>('outboundEvents');
+/** Wakes the emitter: the outbox has new rows (coalesced by the sender; carries nothing). */
+export const outboxWakeSignal = defineSignal('outboxWake');
 /** Sent when the integration is saved again: retry now instead of waiting out the backoff. */
 export const integrationChangedSignal = defineSignal('integrationChanged');
 export const emitterStateQuery = defineQuery<EmitterState>('emitterState');
@@ -10,84 +11,72 @@ export const emitterStateQuery = defineQuery<EmitterState>('emitterState');
 export interface EmitterInput {
   workspaceId: string;
   batchSize: number;
+  /** How long the emitter lets a burst gather before a flush. */
   flushMs: number;
   /** History length after which the workflow continues as new. */
   maxHistory: number;
-  /** Events received but not yet persisted, carried over a continue-as-new. */
-  buffer?: OutboundEvent[];
   sent?: number;
   generation?: number;
 }
 
 export interface EmitterState {
-  buffered: number;
   sent: number;
   generation: number;
   lastOutcome: string | null;
   failures: number;
 }
 
-const { persistOutbound, flushOutbound } = proxyActivities<OutboundActivities>({
+const { flushOutbox } = proxyLocalActivities<EmitterActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 const MAX_BACKOFF_MS = 60_000;
 const REJECTED_RECHECK_MS = 10 * 60_000;
+const IDLE_MS = 60_000;
 
 /**
- * One per workspace (`emitter:<workspace>`), fed by signal-with-start: status changes arrive as
- * signals, are appended to the ordered outbox (Postgres), and are flushed in batches. While the
- * data plane is down the batch is retried with backoff — nothing is dropped and order holds; a
- * rejected write key waits for the integration to be fixed. Continues as new before its history
- * grows long, carrying only what it has not persisted yet.
+ * One per workspace (`emitter:<workspace>`): drains the ordered outbox (written in the same
+ * transaction as each status change) to the RudderStack data plane in batches. Woken by a
+ * coalesced signal; nothing travels through Temporal but the wake. While the data plane is down
+ * the batch is retried with durable backoff, so nothing is dropped and order per user holds.
  */
-export async function emitterWorkflow(input: EmitterInput): Promise<void> {
-  const buffer: OutboundEvent[] = [...(input.buffer ?? [])];
-  const state: EmitterState = { buffered: 0, sent: input.sent ?? 0, generation: input.generation ?? 0, lastOutcome: null, failures: 0 };
-  let wake = false;
-  setHandler(outboundEventsSignal, (events) => {
-    buffer.push(...events);
+export async function emitterWorkflow(input: EmitterInput | LegacyEmitterInput): Promise<void> {
+  if (!patched('outbox-emitter-v1')) return legacyEmitterWorkflow(input as LegacyEmitterInput);
+  const state: EmitterState = { sent: input.sent ?? 0, generation: input.generation ?? 0, lastOutcome: null, failures: 0 };
+  let woken = true;
+  setHandler(outboxWakeSignal, () => {
+    woken = true;
   });
   setHandler(integrationChangedSignal, () => {
-    wake = true;
+    woken = true;
   });
-  setHandler(emitterStateQuery, () => ({ ...state, buffered: buffer.length }));
+  setHandler(emitterStateQuery, () => ({ ...state }));
 
-  const persist = async () => {
-    if (!buffer.length) return;
-    const events = buffer.splice(0, buffer.length);
-    await persistOutbound({ workspaceId: input.workspaceId, events });
-  };
-
-  let backlog = true; // after a (re)start the outbox may hold events from before
   for (;;) {
-    if (workflowInfo().historyLength > input.maxHistory || workflowInfo().continueAsNewSuggested) {
-      await persist();
-      await continueAsNew<typeof emitterWorkflow>({ ...input, buffer: buffer.splice(0), sent: state.sent, generation: state.generation + 1 });
+    const info = workflowInfo();
+    if (info.historyLength > input.maxHistory || info.continueAsNewSuggested) {
+      await continueAsNew<typeof emitterWorkflow>({ ...input, sent: state.sent, generation: state.generation + 1 });
     }
-    if (!backlog) await condition(() => buffer.length > 0);
-    // Gather a batch for a moment, so that a burst goes out as one request.
-    if (buffer.length < input.batchSize) await condition(() => buffer.length >= input.batchSize, input.flushMs);
-    await persist();
-
-    const result = await flushOutbound({ workspaceId: input.workspaceId, max: input.batchSize });
+    if (!woken && !(await condition(() => woken, IDLE_MS))) return;
+    woken = false;
+    // A burst arrives as many wakes: a moment's gathering sends it as full batches.
+    if (input.flushMs > 0 && state.lastOutcome !== 'ok') await sleep(input.flushMs);
+    const result = await flushOutbox({ workspaceId: input.workspaceId, max: input.batchSize });
     state.lastOutcome = result.outcome;
     if (result.outcome === 'ok') {
       state.sent += result.sent;
       state.failures = 0;
-      backlog = result.more;
+      if (result.more) woken = true;
+      else state.lastOutcome = 'caught-up';
       continue;
     }
-    if (result.outcome === 'empty' || result.outcome === 'dropped') {
-      backlog = false;
-      continue;
-    }
+    if (result.outcome === 'empty' || result.outcome === 'dropped') continue;
     // Data plane down (retry) or the write key refused (rejected): keep everything, wait, try again.
     state.failures++;
-    backlog = true;
-    wake = false;
     const wait = result.outcome === 'retry' ? Math.min(1000 * 2 ** Math.min(state.failures - 1, 10), MAX_BACKOFF_MS) : REJECTED_RECHECK_MS;
-    await condition(() => wake, wait);
+    woken = false;
+    await condition(() => woken, wait);
+    woken = true;
   }
 }

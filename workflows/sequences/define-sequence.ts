@@ -1,36 +1,25 @@
-import type { Step } from '../../src/automations/steps/step.schema';
+import type { Step } from '../shared/step-schema';
 import type { RunContext } from '../shared/run-types';
-import type { RunSession } from '../automation-run/session';
 
 type StepFields<A extends Step['action']> = Omit<Extract<Step, { action: A }>, 'action'>;
 
 /**
  * The step helpers a code sequence uses. Each call runs the same handler the JSON interpreter
  * runs for that action, so a sequence's steps are recorded, cancellable and shown exactly like
- * a template's.
+ * a template's. The run driver implements `step` and `context`.
  */
-export class SequenceSteps {
-  private n = 0;
+export abstract class SequenceSteps {
+  abstract readonly context: RunContext;
 
-  constructor(private readonly session: RunSession) {}
-
-  get context(): RunContext {
-    return this.session.context;
-  }
+  /** Runs any step of the step language; returns its result (what `ref` would expose). */
+  abstract step<A extends Step['action']>(action: A, fields: StepFields<A>): Promise<unknown>;
 
   get data(): Record<string, unknown> {
-    return this.session.context.data;
+    return this.context.data;
   }
 
   get recipient(): string | null {
-    return this.session.context.recipient;
-  }
-
-  /** Runs any step of the step language; returns its result (what `ref` would expose). */
-  async step<A extends Step['action']>(action: A, fields: StepFields<A>): Promise<unknown> {
-    const ref = `_seq${this.n}`;
-    await this.session.runStep({ action, ...fields, ref } as unknown as Step, `seq.${this.n++}`);
-    return this.session.refs[ref];
+    return this.context.recipient;
   }
 
   send(fields: StepFields<'send'>) {

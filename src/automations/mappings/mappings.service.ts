@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { notFound } from '../../common/errors/api-error';
+import type { Queryable } from '../../database/queryable';
 import { SEQUENCE_TARGET_PREFIX, sequenceCatalog } from '../sequences/sequence-catalog';
 import { TemplatesService } from '../templates/templates.service';
 
@@ -45,11 +46,12 @@ export class MappingsService {
   }
 
   /** The automations linked to each of the given event ids (for the catalog). */
-  async targetsFor(workspaceId: string, eventIds: string[]): Promise<Record<string, MappingTarget[]>> {
+  async targetsFor(workspaceId: string, eventIds: string[], tx: Queryable = this.db): Promise<Record<string, MappingTarget[]>> {
     if (!eventIds.length) return {};
-    const rows = (await this.db.query(
+    const rows = (await tx.query(
       `SELECT m.event_id, m.target, t.name FROM event_mappings m
-       LEFT JOIN automation_templates t ON t.workspace_id = m.workspace_id AND t.id::text = m.target
+       LEFT JOIN automation_templates t ON t.workspace_id = m.workspace_id
+         AND t.id = (CASE WHEN m.target ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN m.target::uuid END)
        WHERE m.workspace_id = $1 AND m.event_id = ANY($2) ORDER BY m.created_at`,
       [workspaceId, eventIds],
     )) as Array<{ event_id: string; target: string; name: string | null }>;

@@ -1,22 +1,32 @@
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { badRequest } from '../../common/errors/api-error';
 import { derivedUuid } from '../../common/ids';
 import { AdHocInvokeDto, CancelDto, TemplateInvokeDto } from './dto/runs.dto';
 import { CancelService } from './cancel.service';
-import { RunsService } from './runs.service';
+import { RunPlanner, RunRequest } from './run-planner.service';
+import { RunStarter } from './run-starter.service';
 
 /**
  * Invoke endpoints. An Idempotency-Key makes the run id a function of (workspace, path, key),
- * so a repeat finds the run already recorded and started, and starts nothing new.
+ * so a repeat finds the run already recorded and started, and starts nothing new. A run whose
+ * start failed (503) is recorded but not started: a retry with the same key starts it; without
+ * one, the maintenance sweep settles it as never started.
  */
 @Injectable()
 export class InvokeService {
-  constructor(private readonly runs: RunsService, private readonly cancels: CancelService) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly planner: RunPlanner,
+    private readonly starter: RunStarter,
+    private readonly cancels: CancelService,
+  ) {}
 
-  async invokeAdHoc(workspaceId: string, body: AdHocInvokeDto, idempotencyKey?: string): Promise<{ runId: string }> {
+  invokeAdHoc(workspaceId: string, body: AdHocInvokeDto, idempotencyKey?: string): Promise<{ runId: string }> {
     const automation = body.automation;
-    const prepared = await this.runs.prepare({
-      workspaceId,
+    return this.invoke(workspaceId, {
       target: {
         kind: 'adhoc',
         steps: automation.steps,
@@ -24,22 +34,17 @@ export class InvokeService {
       },
       context: body,
       source: 'api',
-      runId: idempotencyKey ? derivedUuid(workspaceId, 'POST /automations/invoke', idempotencyKey) : undefined,
+      runId: idempotencyKey ? derivedUuid(workspaceId, 'POST /automations/invoke', idempotencyKey) : randomUUID(),
     });
-    await this.runs.start(prepared);
-    return { runId: prepared.runId };
   }
 
-  async invokeTemplate(workspaceId: string, templateRef: string, body: TemplateInvokeDto, idempotencyKey?: string): Promise<{ runId: string }> {
-    const prepared = await this.runs.prepare({
-      workspaceId,
+  invokeTemplate(workspaceId: string, templateRef: string, body: TemplateInvokeDto, idempotencyKey?: string): Promise<{ runId: string }> {
+    return this.invoke(workspaceId, {
       target: { kind: 'template', ref: templateRef },
       context: body,
       source: 'api',
-      runId: idempotencyKey ? derivedUuid(workspaceId, `POST /automations/${templateRef}/invoke`, idempotencyKey) : undefined,
+      runId: idempotencyKey ? derivedUuid(workspaceId, `POST /automations/${templateRef}/invoke`, idempotencyKey) : randomUUID(),
     });
-    await this.runs.start(prepared);
-    return { runId: prepared.runId };
   }
 
   async cancel(workspaceId: string, body: CancelDto) {
@@ -47,5 +52,11 @@ export class InvokeService {
     if (!token && !body.run_id) throw badRequest('cancelation_token or run_id is required');
     const runs = token ? await this.cancels.cancelByToken(workspaceId, token) : await this.cancels.cancelByRunId(workspaceId, body.run_id!);
     return { canceled: runs };
+  }
+
+  private async invoke(workspaceId: string, request: RunRequest): Promise<{ runId: string }> {
+    const planned = await this.db.transaction((tx) => this.planner.planOne(tx, workspaceId, request));
+    if (!planned.notStarted && !planned.alreadyStarted) await this.starter.start([planned.prepared]);
+    return { runId: planned.prepared.runId };
   }
 }

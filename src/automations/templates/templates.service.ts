@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { badRequest, conflict, notFound } from '../../common/errors/api-error';
+import { ApiError, badRequest, conflict, notFound } from '../../common/errors/api-error';
+import type { Queryable } from '../../database/queryable';
 import { decodeCursor, Page, toPage } from '../../common/http/pagination';
 import { validateInterpolations } from '../../../workflows/shared/expressions';
-import { invokedTemplates, parseSteps, Step, StepValidationError } from '../steps/step.schema';
+import { invokedTemplates, parseSteps, Step, StepValidationError } from '../../../workflows/shared/step-schema';
 
 export interface TemplateInput {
   name: string;
@@ -158,6 +159,31 @@ export class TemplatesService {
     )) as Array<{ version: number; name: string; steps: unknown; cancelation_token: string | null; recipient: string | null }>;
     // Stored steps are validated again when read back: a run never starts from malformed JSON.
     return { templateId: t.id, version: v.version, name: v.name, steps: parseSteps(v.steps), cancelationToken: v.cancelation_token, recipient: v.recipient };
+  }
+
+  /**
+   * The published version of each template id or alias, in one query (a batch of events may
+   * name many): a version, or the ApiError a single lookup would have thrown.
+   */
+  async latestPublishedMany(tx: Queryable, workspaceId: string, refs: string[]): Promise<Map<string, PublishedVersion | ApiError>> {
+    const out = new Map<string, PublishedVersion | ApiError>();
+    if (!refs.length) return out;
+    const ids = refs.filter((r) => UUID.test(r));
+    const aliases = refs.filter((r) => !UUID.test(r));
+    const rows = (await tx.query(
+      `SELECT t.id, t.alias, t.published_version, v.version, v.name, v.steps, v.cancelation_token, v.recipient
+       FROM automation_templates t
+       LEFT JOIN automation_template_versions v ON v.workspace_id = t.workspace_id AND v.template_id = t.id AND v.version = t.published_version
+       WHERE t.workspace_id = $1 AND (t.id = ANY($2::uuid[]) OR t.alias = ANY($3))`,
+      [workspaceId, ids, aliases],
+    )) as Array<{ id: string; alias: string | null; published_version: number | null; version: number | null; name: string; steps: unknown; cancelation_token: string | null; recipient: string | null }>;
+    for (const ref of refs) {
+      const r = rows.find((row) => row.id === ref.toLowerCase() || row.alias === ref);
+      if (!r) out.set(ref, notFound(`automation template ${JSON.stringify(ref)} not found`));
+      else if (r.version === null) out.set(ref, conflict(`automation template ${JSON.stringify(ref)} has no published version: publish it first`));
+      else out.set(ref, { templateId: r.id, version: r.version, name: r.name, steps: parseSteps(r.steps), cancelationToken: r.cancelation_token, recipient: r.recipient });
+    }
+    return out;
   }
 
   /** Resolves a template by id or alias, or null. */

@@ -7,6 +7,7 @@ export type ApiErrorType =
   | 'not_found_error'
   | 'conflict_error'
   | 'service_unavailable'
+  | 'rate_limit_error'
   | 'api_error';
 
 /** An HTTP error whose body is `{ message, type }`. */
@@ -20,6 +21,10 @@ export const badRequest = (message: string) => new ApiError(HttpStatus.BAD_REQUE
 export const notFound = (message: string) => new ApiError(HttpStatus.NOT_FOUND, message, 'not_found_error');
 export const conflict = (message: string) => new ApiError(HttpStatus.CONFLICT, message, 'conflict_error');
 export const unauthorized = (message: string) => new ApiError(HttpStatus.UNAUTHORIZED, message, 'authentication_error');
+
+/** Backpressure: the client should slow down and retry after the given seconds (RudderStack retries 429). */
+export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
+  new ApiError(HttpStatus.TOO_MANY_REQUESTS, message, 'rate_limit_error', retryAfterSeconds);
 
 /** A dependency (Temporal or Postgres) cannot take the request now; the client should retry. */
 export class ServiceUnavailableError extends ApiError {
