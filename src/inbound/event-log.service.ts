@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { badRequest, notFound } from '../common/errors/api-error';
-import { decodeCursor, Page, toPage } from '../common/http/pagination';
+import { notFound } from '../common/errors/api-error';
+import { Keyset, Page } from '../common/http/pagination';
+
+const LOG_KEYSET = new Keyset([{ column: 'id', type: 'bigint' }]);
+const CATALOG_KEYSET = new Keyset([{ column: 'event_id', type: 'text' }], 'ASC');
 import type { JsonObject } from '../common/json/json-merge';
 import { MappingsService, MappingTarget } from '../automations/mappings/mappings.service';
 import { InboundEventType } from './event-type.entity';
@@ -177,11 +180,8 @@ export class EventLogService {
       .where('e.workspace_id = :workspaceId', { workspaceId })
       .orderBy('e.id', 'DESC')
       .limit(limit + 1);
-    const before = decodeCursor(cursor);
-    if (before !== undefined) {
-      if (!/^\d+$/.test(before)) throw badRequest('cursor is not valid');
-      qb.andWhere('e.id < :before', { before });
-    }
+    const [before] = LOG_KEYSET.decode(cursor) ?? [];
+    if (before !== undefined) qb.andWhere('e.id < :before', { before });
     if (filter.type) qb.andWhere('e.type = :type', { type: filter.type.toLowerCase() });
     if (filter.event) {
       const ids = filter.event.includes('/') || ['identify', 'group', 'alias', 'page', 'screen'].includes(filter.event)
@@ -202,7 +202,7 @@ export class EventLogService {
       default:
         qb.andWhere('e.outcome = :status', { status: filter.status });
     }
-    return toPage(await qb.getMany(), limit, toLogView, (e) => e.id);
+    return LOG_KEYSET.pageOf(await qb.getMany(), limit, toLogView, (e) => [e.id]);
   }
 
   async getLogEntry(workspaceId: string, id: string): Promise<EventLogEntryView> {
@@ -218,9 +218,9 @@ export class EventLogService {
       .where('t.workspace_id = :workspaceId', { workspaceId })
       .orderBy('t.event_id', 'ASC')
       .limit(limit + 1);
-    const after = decodeCursor(cursor);
+    const [after] = CATALOG_KEYSET.decode(cursor) ?? [];
     if (after !== undefined) qb.andWhere('t.event_id > :after', { after });
-    const page = toPage(await qb.getMany(), limit, toCatalogView, (t) => t.eventId);
+    const page = CATALOG_KEYSET.pageOf(await qb.getMany(), limit, toCatalogView, (t) => [t.eventId]);
     const links = await this.mappings.targetsFor(workspaceId, page.items.map((i) => i.event_id));
     for (const item of page.items) item.automations = links[item.event_id] ?? [];
     return page;

@@ -4,6 +4,7 @@ import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
 import { SA_WORKSPACE } from '../../workflows/shared/search-attributes';
 import { dispatcherWorkflowId } from '../../workflows/shared/workflow-ids';
 import { WorkflowWaker } from '../temporal/workflow-waker.service';
+import { faultPoint } from '../common/fault-injection';
 import { BacklogService } from './backlog.service';
 import { EventLogService } from './event-log.service';
 import { NormalizedEvent, normalizeEvent, splitInboundBody } from './inbound-event';
@@ -51,6 +52,7 @@ export class InboundService {
     for (const e of events) if (!firsts.has(e.messageId)) firsts.set(e.messageId, e);
     const unique = [...firsts.values()].map((e) => ({ ...e, shard: shardOf(e.recipientId, this.config.inbound.shards) }));
     const inserted = await this.eventLog.insertAccepted(workspaceId, unique);
+    faultPoint('after-ledger-commit');
     for (const shard of new Set(unique.filter((e) => inserted.has(e.messageId)).map((e) => e.shard))) this.wake(workspaceId, shard);
 
     const seen = new Set<string>();

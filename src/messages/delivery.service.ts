@@ -17,7 +17,7 @@ import { EmailChannel } from './channels/email.channel';
 import { InboxChannel } from './channels/inbox.channel';
 import { WebhookChannel } from './channels/webhook.channel';
 import { DeliveryPlan, DeliveryRequest, DeliveryResult, FINAL_MESSAGE_STATUSES, MessageStatus } from './delivery.types';
-import { faultPoint } from './fault-injection';
+import { faultPoint } from '../common/fault-injection';
 import { MessagesService } from './messages.service';
 import { SecretsService } from './secrets.service';
 import { addEmailTracking } from './tracking/html-tracking';
@@ -93,9 +93,8 @@ export class DeliveryService {
     const recipient = req.recipient ?? stringOr(to.user_id) ?? stringOr(to.email);
 
     const row = await this.messages.enqueue({ workspaceId, messageId, requestId: req.requestId, runId: req.runId, recipient, notification: templateId, to });
-    if (FINAL_MESSAGE_STATUSES.includes(row.status) || row.status !== 'ENQUEUED') {
-      return { messageId, final: row.status === 'ENQUEUED' ? undefined : row.status, channels: row.channels, method: (row.routing?.method as 'single' | 'all') ?? 'single' };
-    }
+    if (FINAL_MESSAGE_STATUSES.includes(row.status)) return { messageId, final: row.status, channels: row.channels, method: (row.routing?.method as 'single' | 'all') ?? 'single' };
+    // Already prepared (a retried delivery, perhaps with some channels sent): the same plan; each channel's record says what is left.
     if (row.content) return { messageId, channels: row.channels, method: (row.routing?.method as 'single' | 'all') ?? 'single' };
 
     const template = templateId ? await this.notifications.find(workspaceId, templateId) : null;

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { badRequest, notFound } from '../common/errors/api-error';
-import { decodeCursor, encodeCursor } from '../common/http/pagination';
+import { notFound } from '../common/errors/api-error';
+import { Keyset } from '../common/http/pagination';
 import { MessagesService } from './messages.service';
+
+const INBOX_KEYSET = new Keyset([{ column: 'created_at', type: 'timestamptz' }, { column: 'id', type: 'text' }]);
 
 interface InboxRow {
   id: string;
@@ -23,25 +25,17 @@ export class InboxService {
 
   async list(workspaceId: string, userId: string, limit: number, cursor?: string) {
     const params: unknown[] = [workspaceId, userId];
-    let where = 'workspace_id = $1 AND user_id = $2';
-    const after = decodeCursor(cursor);
-    if (after) {
-      const sep = after.indexOf('|');
-      if (sep < 0 || Number.isNaN(Date.parse(after.slice(0, sep)))) throw badRequest('cursor is not valid');
-      where += ` AND (created_at, id) < ($${params.push(after.slice(0, sep))}::timestamptz, $${params.push(after.slice(sep + 1))})`;
-    }
-    const rows = (await this.db.query(`SELECT * FROM inbox_messages WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.push(limit + 1)}`, params)) as InboxRow[];
-    const has_more = rows.length > limit;
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map((r) => ({
-        id: r.id, title: r.title, body: r.body, action_url: r.action_url, created_at: r.created_at.toISOString(),
-        read: r.read_at !== null, opened: r.opened_at !== null, clicked: r.clicked_at !== null,
-      })),
-      has_more,
-      cursor: has_more && last ? encodeCursor(`${last.created_at.toISOString()}|${last.id}`) : null,
-    };
+    const where = ['workspace_id = $1 AND user_id = $2'];
+    const after = INBOX_KEYSET.where(cursor, params);
+    if (after) where.push(after);
+    const rows = (await this.db.query(
+      `SELECT *, ${INBOX_KEYSET.select()} FROM inbox_messages WHERE ${where.join(' AND ')} ORDER BY ${INBOX_KEYSET.orderBy()} LIMIT $${params.push(limit + 1)}`,
+      params,
+    )) as Array<InboxRow & Record<string, unknown>>;
+    return INBOX_KEYSET.page(rows, limit, (r) => ({
+      id: r.id, title: r.title, body: r.body, action_url: r.action_url, created_at: r.created_at.toISOString(),
+      read: r.read_at !== null, opened: r.opened_at !== null, clicked: r.clicked_at !== null,
+    }));
   }
 
   /** read marks the inbox item; opened and clicked also move the message's status. */

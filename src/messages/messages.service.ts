@@ -2,14 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { JsonObject } from '../../workflows/shared/json';
-import { badRequest, notFound } from '../common/errors/api-error';
-import { decodeCursor, encodeCursor, Page } from '../common/http/pagination';
+import { notFound } from '../common/errors/api-error';
+import { Keyset, Page } from '../common/http/pagination';
 import type { MessageStatus } from './delivery.types';
 import { messageEvent } from '../outbox/outbound-event';
 import type { Queryable } from '../database/queryable';
 import { OutboxService } from '../outbox/outbox.service';
 import { STATUS_RANK, STATUS_TIMESTAMP } from './message-status';
 
+const MESSAGES_KEYSET = new Keyset([{ column: 'enqueued_at', type: 'timestamptz' }, { column: 'id', type: 'text' }]);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const RANK_CASE = Object.entries(STATUS_RANK).map(([s, r]) => `WHEN '${s}' THEN ${r}`).join(' ');
 
 export interface MessageRow {
@@ -173,22 +175,15 @@ export class MessagesService {
     const where = ['workspace_id = $1'];
     if (filter.recipient) where.push(`recipient = $${params.push(filter.recipient)}`);
     if (filter.status) where.push(`status = $${params.push(filter.status)}`);
-    if (filter.run_id) where.push(`run_id::text = $${params.push(filter.run_id)}`);
-    const after = decodeCursor(cursor);
-    if (after) {
-      const sep = after.indexOf('|');
-      const at = after.slice(0, sep);
-      if (sep < 0 || Number.isNaN(Date.parse(at))) throw badRequest('cursor is not valid');
-      where.push(`(enqueued_at, id) < ($${params.push(at)}::timestamptz, $${params.push(after.slice(sep + 1))})`);
-    }
+    // A value that is not a run id matches nothing (compared as uuid, so the index is used).
+    if (filter.run_id) where.push(UUID.test(filter.run_id) ? `run_id = $${params.push(filter.run_id)}::uuid` : 'false');
+    const after = MESSAGES_KEYSET.where(cursor, params);
+    if (after) where.push(after);
     const rows = (await this.db.query(
-      `SELECT * FROM messages WHERE ${where.join(' AND ')} ORDER BY enqueued_at DESC, id DESC LIMIT $${params.push(limit + 1)}`,
+      `SELECT *, ${MESSAGES_KEYSET.select()} FROM messages WHERE ${where.join(' AND ')} ORDER BY ${MESSAGES_KEYSET.orderBy()} LIMIT $${params.push(limit + 1)}`,
       params,
-    )) as MessageRow[];
-    const has_more = rows.length > limit;
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return { items: items.map(toMessageView), has_more, cursor: has_more && last ? encodeCursor(`${last.enqueued_at.toISOString()}|${last.id}`) : null };
+    )) as Array<MessageRow & Record<string, unknown>>;
+    return MESSAGES_KEYSET.page(rows, limit, toMessageView);
   }
 }
 

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { badRequest, notFound } from '../common/errors/api-error';
-import { decodeCursor, Page, toPage } from '../common/http/pagination';
+import { Keyset, Page } from '../common/http/pagination';
+
+const NOTIFICATIONS_KEYSET = new Keyset([{ column: 'id', type: 'text' }], 'ASC');
 import { TemplateSyntaxError, validateLiquid } from './liquid-renderer';
 import { NotificationChannels, NotificationInput, notificationSchema, Routing } from './notification.schema';
 
@@ -56,12 +58,13 @@ export class NotificationsService {
   }
 
   async list(workspaceId: string, limit: number, cursor?: string): Promise<Page<NotificationView>> {
-    const after = decodeCursor(cursor);
+    const params: unknown[] = [workspaceId];
+    const after = NOTIFICATIONS_KEYSET.where(cursor, params);
     const rows = (await this.db.query(
-      `SELECT * FROM notification_templates WHERE workspace_id = $1 ${after !== undefined ? 'AND id > $3' : ''} ORDER BY id LIMIT $2`,
-      after !== undefined ? [workspaceId, limit + 1, after] : [workspaceId, limit + 1],
+      `SELECT * FROM notification_templates WHERE workspace_id = $1 ${after ? `AND ${after}` : ''} ORDER BY ${NOTIFICATIONS_KEYSET.orderBy()} LIMIT $${params.push(limit + 1)}`,
+      params,
     )) as Row[];
-    return toPage(rows, limit, toView, (r) => r.id);
+    return NOTIFICATIONS_KEYSET.pageOf(rows, limit, toView, (r) => [r.id]);
   }
 
   async delete(workspaceId: string, id: string): Promise<void> {

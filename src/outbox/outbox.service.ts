@@ -24,6 +24,8 @@ export class OutboxService {
    */
   async append(tx: Queryable, workspaceId: string, events: OutboundEvent[], kind: 'message' | 'journey'): Promise<boolean> {
     if (!events.length) return false;
+    const [integration] = (await tx.query('SELECT journey_events FROM rudderstack_integrations WHERE workspace_id = $1 AND enabled', [workspaceId])) as Array<{ journey_events: boolean }>;
+    if (!integration || (kind === 'journey' && !integration.journey_events)) return false;
     // Order per user: transactions writing events of one user take their sequence numbers one
     // after the other (the lock lasts to commit), so the outbox's order is their commit order.
     await tx.query(
@@ -32,11 +34,9 @@ export class OutboxService {
     );
     const rows = (await tx.query(
       `INSERT INTO outbound_events (workspace_id, message_id, payload)
-       SELECT $1::varchar, e->>'messageId', e FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n)
-       WHERE EXISTS (SELECT 1 FROM rudderstack_integrations i WHERE i.workspace_id = $1 AND i.enabled AND ($3::boolean OR i.journey_events))
-       ORDER BY n
+       SELECT $1::varchar, e->>'messageId', e FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n
        ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING seq`,
-      [workspaceId, JSON.stringify(events), kind === 'message'],
+      [workspaceId, JSON.stringify(events)],
     )) as unknown[];
     return rows.length > 0;
   }

@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { notFound } from '../common/errors/api-error';
-import { decodeCursor, Page, toPage } from '../common/http/pagination';
+import { Keyset, Page } from '../common/http/pagination';
+
+const BY_USER = new Keyset([{ column: 'user_id', type: 'text' }], 'ASC');
+const BY_TENANT = new Keyset([{ column: 'tenant_id', type: 'text' }], 'ASC');
 import { deepMerge, JsonObject } from '../common/json/json-merge';
 import { TenantMembership } from './tenant-membership.entity';
 import { Tenant } from './tenant.entity';
@@ -90,7 +93,7 @@ export class TenantsService {
 
   async listMembers(workspaceId: string, tenantId: string, limit: number, cursor?: string): Promise<Page<MembershipView>> {
     await this.get(workspaceId, tenantId);
-    const after = decodeCursor(cursor);
+    const [after] = BY_USER.decode(cursor) ?? [];
     const qb = this.db
       .getRepository(TenantMembership)
       .createQueryBuilder('m')
@@ -98,11 +101,11 @@ export class TenantsService {
       .orderBy('m.user_id', 'ASC')
       .limit(limit + 1);
     if (after !== undefined) qb.andWhere('m.user_id > :after', { after });
-    return toPage(await qb.getMany(), limit, toMembershipView, (m) => m.userId);
+    return BY_USER.pageOf(await qb.getMany(), limit, toMembershipView, (m) => [m.userId]);
   }
 
   async listUserTenants(workspaceId: string, userId: string, limit: number, cursor?: string): Promise<Page<MembershipView>> {
-    const after = decodeCursor(cursor);
+    const [after] = BY_TENANT.decode(cursor) ?? [];
     const qb = this.db
       .getRepository(TenantMembership)
       .createQueryBuilder('m')
@@ -110,7 +113,7 @@ export class TenantsService {
       .orderBy('m.tenant_id', 'ASC')
       .limit(limit + 1);
     if (after !== undefined) qb.andWhere('m.tenant_id > :after', { after });
-    return toPage(await qb.getMany(), limit, toMembershipView, (m) => m.tenantId);
+    return BY_TENANT.pageOf(await qb.getMany(), limit, toMembershipView, (m) => [m.tenantId]);
   }
 
   async getMembership(workspaceId: string, userId: string, tenantId: string): Promise<MembershipView> {

@@ -46,7 +46,7 @@ describeRecord('record histories (HERALD_RECORD_HISTORIES=1)', () => {
   let server: http.Server;
   let port = 0;
   beforeAll(async () => {
-    herald = await startTestHerald({ env: { HERALD_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32' } });
+    herald = await startTestHerald({ env: { HERALD_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32', HERALD_SWEEP_INTERVAL: '2s' } });
     // Answers fetch-data with JSON and the outbound data plane's /v1/batch with 200.
     server = http.createServer((req, res) => {
       req.resume();
@@ -60,11 +60,11 @@ describeRecord('record histories (HERALD_RECORD_HISTORIES=1)', () => {
     server?.close();
   });
 
-  async function save(name: string, workflowId: string) {
-    const handle = herald.temporal.client.workflow.getHandle(workflowId);
+  async function save(name: string, workflowId: string, runId?: string) {
+    const handle = herald.temporal.client.workflow.getHandle(workflowId, runId);
     await waitUntil(async () => (await handle.describe()).status.name !== 'RUNNING', { what: `${name} to close` });
     // The CLI writes the standard JSON history format (the one the Temporal UI downloads).
-    const json = execFileSync(resolveTemporalBinary(), ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', readTestServers().temporalAddress], {
+    const json = execFileSync(resolveTemporalBinary(), ['workflow', 'show', '--workflow-id', workflowId, ...(runId ? ['--run-id', runId] : []), '--output', 'json', '--address', readTestServers().temporalAddress], {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
     });
@@ -105,31 +105,35 @@ describeRecord('record histories (HERALD_RECORD_HISTORIES=1)', () => {
     await herald.http.post('/automations/cancel').set(ws.auth).send({ cancelation_token: 'c1' }).expect(202);
     await save('automation-run-canceled-in-delay', `run:${ws.id}:${canceled}`);
 
-    const tombstoned = await invokeAdHoc(herald, ws.auth, { automation: { cancelation_token: 'c1', steps: [{ action: 'send', template: 'x' }] } });
-    await runReaches(herald, ws.auth, tombstoned, ['CANCELED']);
-    await save('automation-run-canceled-at-start', `run:${ws.id}:${tombstoned}`);
-
     const failed = await invokeAdHoc(herald, ws.auth, { automation: { steps: [{ action: 'invoke', template: 'missing-template' }] } });
     await runReaches(herald, ws.auth, failed, ['ERROR']);
     await save('automation-run-error', `run:${ws.id}:${failed}`);
 
+    // Inbound: a dispatcher batch that applies identifies, triggers both sequences and matches a wait.
     await herald.http.put(`/inbound/events/${encodeURIComponent('track/Hist')}/automations/welcome`).set(ws.auth).expect(200);
     await herald.http.put(`/inbound/events/${encodeURIComponent('track/Hist')}/automations/upgrade-nudge`).set(ws.auth).expect(200);
     const messageId = randomUUID();
-    await herald.http.post('/inbound/rudderstack').set(ws.auth)
-      .send({ type: 'track', userId: 'h2', event: 'Hist', messageId, properties: { courier: { automation: { data: { wait: '2 seconds' } } } } }).expect(202);
+    await herald.http.post('/inbound/rudderstack').set(ws.auth).send({ batch: [
+      { type: 'identify', userId: 'h2', messageId: randomUUID(), traits: { a: 1 } },
+      { type: 'track', userId: 'h2', event: 'Hist', messageId, properties: { courier: { automation: { data: { wait: '2 seconds' } } } } },
+    ] }).expect(202);
     const entry = await waitUntil(async () => {
       const items = (await herald.http.get('/inbound/events/log').set(ws.auth)).body.items as any[];
       return items.find((e) => e.message_id === messageId && e.status !== 'pending');
     });
+    const nudge = await waitUntil(async () => {
+      const runs = await Promise.all(entry.run_ids.map((id: string) => herald.http.get(`/automations/runs/${id}`).set(ws.auth)));
+      return runs.map((r) => r.body).find((r) => r.sequence === 'upgrade-nudge' && r.status === 'WAITING');
+    });
     await herald.http.post('/inbound/rudderstack').set(ws.auth).send({ type: 'track', userId: 'h2', event: 'Upgraded', messageId: randomUUID() }).expect(202);
-    await save('ingest-track-with-runs', `ingest:${ws.id}:${messageId}`);
     const runs = await Promise.all(entry.run_ids.map((id: string) => runReaches(herald, ws.auth, id, ['PROCESSED'])));
+    expect(runs.map((r) => r.run_id)).toContain(nudge.run_id);
     for (const run of runs) await save(`sequence-${run.sequence}`, run.workflow_id);
-
-    const identify = randomUUID();
-    await herald.http.post('/inbound/rudderstack').set(ws.auth).send({ type: 'identify', userId: 'h3', messageId: identify, traits: { a: 1 } }).expect(202);
-    await save('ingest-identify', `ingest:${ws.id}:${identify}`);
+    // Dispatchers end after a minute idle: terminate one once its work is done, then record it.
+    const shard = (await herald.db.query('SELECT shard FROM inbound_events WHERE workspace_id = $1 AND message_id = $2', [ws.id, messageId]))[0].shard;
+    const dispatcher = herald.temporal.client.workflow.getHandle(`dispatch:${ws.id}:${shard}`);
+    await dispatcher.terminate('recording its history');
+    await save('dispatcher', `dispatch:${ws.id}:${shard}`);
 
     const batches = [];
     for await (const wf of herald.temporal.client.workflow.list({ query: `WorkflowType = 'batchCollector' AND TaskQueue = '${herald.config.temporal.taskQueue}'` })) batches.push(wf);
@@ -145,14 +149,14 @@ describeRecord('record histories (HERALD_RECORD_HISTORIES=1)', () => {
     const sendRun = await invokeAdHoc(herald, ws.auth, { recipient: 'h4', automation: { steps: [{ action: 'send', template: 'hist' }, { action: 'send', template: 'missing' }] } });
     await runReaches(herald, ws.auth, sendRun, ['PROCESSED']);
     await save('automation-run-send-delivers', `run:${ws.id}:${sendRun}`);
-    const requestId = (await herald.http.post('/send').set(ws.auth).send({ message: { to: { user_id: 'h4' }, template: 'hist' } })).body.requestId;
+    const requestId = (await herald.http.post('/send').set(ws.auth).send({ message: { to: { user_id: 'h4' }, template: 'hist', delay: { duration: '1 second' } } })).body.requestId;
     await save('message-workflow', `message:${ws.id}:${requestId}`);
     await herald.http.put('/tenants/ht').set(ws.auth).send({ name: 'HT' }).expect(200);
     await herald.http.put('/users/h4/tenants/ht').set(ws.auth).send({}).expect(200);
     const tenantRequest = (await herald.http.post('/send').set(ws.auth).send({ message: { to: { tenant_id: 'ht' }, template: 'hist' } })).body.requestId;
     await save('send-request-tenant', `send:${ws.id}:${tenantRequest}`);
 
-    // The emitter never ends by itself: terminate it after it has flushed, then record.
+    // The emitter ends after a minute idle: terminate it after it has flushed, then record.
     const emitter = herald.temporal.client.workflow.getHandle(`emitter:${ws.id}`);
     await waitUntil(async () => {
       const [{ n }] = await herald.db.query('SELECT count(*)::int AS n FROM outbound_events WHERE workspace_id = $1 AND sent_at IS NULL', [ws.id]);
@@ -161,5 +165,10 @@ describeRecord('record histories (HERALD_RECORD_HISTORIES=1)', () => {
     }, { what: 'outbound events flushed' });
     await emitter.terminate('recording its history');
     await save('emitter', `emitter:${ws.id}`);
+
+    const sweeps = [];
+    for await (const wf of herald.temporal.client.workflow.list({ query: `WorkflowType = 'maintenanceWorkflow' AND TaskQueue = '${herald.config.temporal.taskQueue}' AND ExecutionStatus = 'Completed'` })) sweeps.push(wf);
+    expect(sweeps.length).toBeGreaterThan(0);
+    await save('maintenance', sweeps[0].workflowId, sweeps[0].runId);
   }, 120_000);
 });

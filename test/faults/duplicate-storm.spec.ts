@@ -8,8 +8,8 @@ import { mapPool, paginate, seededRandom, shuffle } from './support/fault-helper
  * Fault: RudderStack (or a proxy in front of Herald) retries aggressively, so the same events
  * arrive several times, concurrently. The same 1,000 track events are posted 5 times each,
  * all 5,000 requests interleaved with 50 in flight; then the books must balance: one answer
- * without `duplicate` per event, one log row, one ingest workflow, one run, one inbox message
- * and one catalog count each.
+ * without `duplicate` per event, one log row, one outcome, one run (one run workflow), one inbox
+ * message and one catalog count each.
  */
 
 const EVENTS = 1_000;
@@ -131,19 +131,20 @@ it(
     const catalog = await paginate(herald, ws.auth, '/inbound/events');
     expect(catalog.map((c) => [c.event_id, c.count])).toEqual([['track/Storm', EVENTS]]);
 
-    // Temporal: exactly one ingest workflow per event.
-    const query = `WorkflowId STARTS_WITH 'ingest:${ws.id}:'`;
+    // Temporal: exactly one run workflow per event (no workflow per inbound event: dispatchers batch them).
+    const query = `WorkflowId STARTS_WITH 'run:${ws.id}:'`;
     const counted = await waitUntil(
       async () => {
         const { count } = await herald.temporal.client.workflow.count(query);
         return count >= EVENTS ? count : undefined;
       },
-      { timeoutMs: 60_000, intervalMs: 1_000, what: 'visibility to list the ingest workflows' },
+      { timeoutMs: 60_000, intervalMs: 1_000, what: 'visibility to list the run workflows' },
     ).catch(async () => (await herald.temporal.client.workflow.count(query)).count);
     expect(counted).toBe(EVENTS);
     const ids = new Set<string>();
     for await (const wf of herald.temporal.client.workflow.list({ query })) ids.add(wf.workflowId);
-    expect(ids).toEqual(new Set(events.map((e) => `ingest:${ws.id}:${e.messageId}`)));
+    expect(ids).toEqual(new Set(runs.map((r) => `run:${ws.id}:${r.run_id}`)));
+    expect((await herald.temporal.client.workflow.count(`WorkflowId STARTS_WITH 'ingest:${ws.id}:'`)).count).toBe(0);
 
     const totalMs = Date.now() - started;
     console.log(

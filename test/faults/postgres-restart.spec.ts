@@ -21,7 +21,7 @@ describe('Postgres stopped and restarted', () => {
   it('503 while down; events, runs and messages all complete once after the restart', async () => {
     pg = createPgCluster(await freePort());
     await runMigrations({ url: pg.url, poolSize: 2, ssl: false });
-    herald = await startTestHerald({ databaseUrl: pg.url });
+    herald = await startTestHerald({ databaseUrl: pg.url, env: { HERALD_SWEEP_INTERVAL: '2s' } });
     const ws = await herald.newWorkspace();
     await herald.http.put('/notifications/note').set(ws.auth).send({ name: 'Note', channels: { inbox: { title: 't', body: 'b' } } }).expect(200);
     const template = await publishedTemplate(herald, ws.auth, { name: 'Pg', steps: [{ action: 'delay', duration: '3 seconds' }, { action: 'send', template: 'note' }] });

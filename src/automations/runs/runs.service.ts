@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { badRequest, notFound } from '../../common/errors/api-error';
-import { decodeCursor, encodeCursor, Page } from '../../common/http/pagination';
+import { notFound } from '../../common/errors/api-error';
+import { Keyset, Page } from '../../common/http/pagination';
 import { TemporalClientService } from '../../temporal/temporal-client.service';
 import type { RunRow } from './runs.repository';
+
+const RUNS_KEYSET = new Keyset([{ column: 'created_at', type: 'timestamptz' }, { column: 'id', type: 'uuid' }]);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Reads of runs for the API (writes are RunsRepository's, plans RunPlanner's). */
 @Injectable()
@@ -17,27 +20,17 @@ export class RunsService {
     if (filter.status) where.push(`status = $${params.push(filter.status)}`);
     if (filter.template_id) {
       if (filter.template_id.startsWith('sequence:')) where.push(`sequence = $${params.push(filter.template_id.slice(9))}`);
-      else where.push(`template_id::text = $${params.push(filter.template_id)}`);
+      // A value that is not a template id matches nothing (compared as uuid, so the index is used).
+      else where.push(UUID.test(filter.template_id) ? `template_id = $${params.push(filter.template_id)}::uuid` : 'false');
     }
     if (filter.recipient) where.push(`recipient = $${params.push(filter.recipient)}`);
-    const after = decodeCursor(cursor);
-    if (after) {
-      const [at, id] = after.split('|');
-      if (!at || !id || Number.isNaN(Date.parse(at))) throw badRequest('cursor is not valid');
-      where.push(`(created_at, id) < ($${params.push(at)}::timestamptz, $${params.push(id)}::uuid)`);
-    }
+    const after = RUNS_KEYSET.where(cursor, params);
+    if (after) where.push(after);
     const rows = (await this.db.query(
-      `SELECT * FROM automation_runs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${params.push(limit + 1)}`,
+      `SELECT *, ${RUNS_KEYSET.select()} FROM automation_runs WHERE ${where.join(' AND ')} ORDER BY ${RUNS_KEYSET.orderBy()} LIMIT $${params.push(limit + 1)}`,
       params,
-    )) as RunRow[];
-    const has_more = rows.length > limit;
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map((r) => this.toView(r)),
-      has_more,
-      cursor: has_more && last ? encodeCursor(`${last.created_at.toISOString()}|${last.id}`) : null,
-    };
+    )) as Array<RunRow & Record<string, unknown>>;
+    return RUNS_KEYSET.page(rows, limit, (r) => this.toView(r));
   }
 
   async get(workspaceId: string, runId: string): Promise<RunView> {

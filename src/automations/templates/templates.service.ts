@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ApiError, badRequest, conflict, notFound } from '../../common/errors/api-error';
 import type { Queryable } from '../../database/queryable';
-import { decodeCursor, Page, toPage } from '../../common/http/pagination';
+import { Keyset, Page } from '../../common/http/pagination';
 import { validateInterpolations } from '../../../workflows/shared/expressions';
 import { invokedTemplates, parseSteps, Step, StepValidationError } from '../../../workflows/shared/step-schema';
 
@@ -53,6 +53,7 @@ export interface PublishedVersion {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TEMPLATES_KEYSET = new Keyset([{ column: 'id', type: 'uuid' }], 'ASC');
 const MAX_INVOKE_DEPTH = 16;
 
 /**
@@ -119,13 +120,14 @@ export class TemplatesService {
   }
 
   async list(workspaceId: string, limit: number, cursor?: string): Promise<Page<TemplateView>> {
-    const after = decodeCursor(cursor);
+    const params: unknown[] = [workspaceId];
+    const after = TEMPLATES_KEYSET.where(cursor, params);
     const rows = (await this.db.query(
-      `SELECT * FROM automation_templates WHERE workspace_id = $1 ${after ? 'AND id > $3' : ''}
-       ORDER BY id LIMIT $2`,
-      after ? [workspaceId, limit + 1, after] : [workspaceId, limit + 1],
+      `SELECT * FROM automation_templates WHERE workspace_id = $1 ${after ? `AND ${after}` : ''}
+       ORDER BY ${TEMPLATES_KEYSET.orderBy()} LIMIT $${params.push(limit + 1)}`,
+      params,
     )) as TemplateRow[];
-    return toPage(rows, limit, toView, (r) => r.id);
+    return TEMPLATES_KEYSET.pageOf(rows, limit, toView, (r) => [r.id]);
   }
 
   async versions(workspaceId: string, idOrAlias: string) {

@@ -14,6 +14,7 @@ import { TenantsService } from '../../tenants/tenants.service';
 import { EventLogService } from '../event-log.service';
 import type { InboundEventOutcome } from '../inbound-event.entity';
 import { identifyTraits } from '../inbound-event';
+import { faultPoint } from '../../common/fault-injection';
 
 /** A batch's bodies are read into memory together: bound them (a 4 MB event still gets a batch of its own). */
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
@@ -60,7 +61,9 @@ export class DispatchService {
       claimed = await this.db.transaction(async (tx) => {
         const { events, more } = await this.eventLog.claim(tx, workspaceId, shard, this.config.inbound.batchSize, MAX_BATCH_BYTES);
         if (!events.length) return null;
-        return { count: events.length, more, processed: await this.process(tx, workspaceId, events) };
+        const processed = await this.process(tx, workspaceId, events);
+        faultPoint('dispatch-before-commit');
+        return { count: events.length, more, processed };
       });
     } catch (err) {
       if (isRetryable(err)) throw err;
@@ -68,6 +71,7 @@ export class DispatchService {
       claimed = await this.oneByOne(workspaceId, shard);
     }
     if (!claimed) return { count: 0, more: false };
+    faultPoint('dispatch-after-commit');
     await this.afterCommit(claimed.processed);
     return { count: claimed.count, more: claimed.more };
   }
