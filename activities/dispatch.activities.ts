@@ -4,7 +4,7 @@ import type { BatchResult, DispatchService } from '../src/inbound/dispatch/dispa
 export function createDispatchActivities({ dispatch }: { dispatch: DispatchService }) {
   return {
     /** Idempotent: a batch claims only unprocessed rows, and its runs have deterministic ids. */
-    dispatchBatch: (req: { workspaceId: string; shard: number }): Promise<BatchResult> => dispatch.dispatchBatch(req.workspaceId, req.shard),
+    drainShard: (req: { workspaceId: string; shard: number }): Promise<BatchResult> => dispatch.drain(req.workspaceId, req.shard),
   };
 }
 

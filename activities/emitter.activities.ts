@@ -1,10 +1,10 @@
-import type { FlushResult, OutboundService } from '../src/integrations/outbound.service';
+import type { DrainResult, OutboundService } from '../src/integrations/outbound.service';
 
 /** The emitter workflow's activity (a local activity). */
 export function createEmitterActivities({ outbound }: { outbound: OutboundService }) {
   return {
-    /** Sends the next batch of the outbox; an event is marked sent only after the data plane accepted its batch. */
-    flushOutbox: (req: { workspaceId: string; max: number }): Promise<FlushResult> => outbound.flush(req.workspaceId, req.max),
+    /** Drains the outbox batch by batch; an event is marked sent only after the data plane accepted its batch. */
+    drainOutbox: (req: { workspaceId: string; max: number }): Promise<DrainResult> => outbound.drain(req.workspaceId, req.max),
   };
 }
 

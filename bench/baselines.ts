@@ -39,10 +39,14 @@ export async function bareStarts(ctx: Ctx): Promise<Row[]> {
  * task queue (same worker tuning as Herald's): started at concurrency C, measured from the first
  * start until the last result.
  */
-export async function bareOneLocalActivity(ctx: Ctx): Promise<Row[]> {
+/**
+ * `again`: measured once more right before the scenario it is compared with, so both see the
+ * same server state (the dev server's SQLite grows during a run, and its rate with it).
+ */
+export async function bareOneLocalActivity(ctx: Ctx, again?: string): Promise<Row[]> {
   const n = settings.baselineWorkflows;
   const C = settings.connections;
-  const queue = `bench-bare-${ctx.tag}`;
+  const queue = `bench-bare-${ctx.tag}${again ? `-${again}` : ''}`;
   const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./baseline.workflows'), logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect(temporalConnectionOptions(ctx.config.temporal, ctx.herald.temporalAddress));
   const tuning = ctx.config.worker;
@@ -61,10 +65,10 @@ export async function bareOneLocalActivity(ctx: Ctx): Promise<Row[]> {
   try {
     const { rate, seconds, history } = await worker.runUntil(async () => {
       // One warm-up workflow: the worker's first poll and the bundle's first load are not the baseline.
-      await (await client.workflow.start('bareOneLocalActivity', { taskQueue: queue, workflowId: `bench-la-${ctx.tag}-warmup` })).result();
+      await (await client.workflow.start('bareOneLocalActivity', { taskQueue: queue, workflowId: `${queue}-warmup` })).result();
       const t0 = Date.now();
       const handles: WorkflowHandle[] = await mapWithConcurrency(Array.from({ length: n }, (_, i) => i), C, (i) =>
-        client.workflow.start('bareOneLocalActivity', { taskQueue: queue, workflowId: `bench-la-${ctx.tag}-${i}` }),
+        client.workflow.start('bareOneLocalActivity', { taskQueue: queue, workflowId: `${queue}-${i}` }),
       );
       await mapWithConcurrency(handles, C, (h) => h.result());
       const seconds = secondsSince(t0);
@@ -75,7 +79,7 @@ export async function bareOneLocalActivity(ctx: Ctx): Promise<Row[]> {
     ctx.baselines.oneLocalActivityHistory = history;
     console.log(`    ${n} workflows started and completed in ${seconds.toFixed(1)} s: ${rate.toFixed(1)}/s; history ${history.events} events, ${history.workflowTasks} workflow tasks`);
     return [{
-      scenario: `bare Temporal workflows with one local activity (C=${C}, worker in the bench process)`,
+      scenario: `bare Temporal workflows with one local activity (C=${C}, worker in the bench process)${again ? `, again ${again}` : ''}`,
       herald: '—',
       baseline: `${fmt(rate, 1)} workflows/s started and completed (${history.events} history events, ${history.workflowTasks} workflow tasks each)`,
       ratio: '—',

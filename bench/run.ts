@@ -16,7 +16,7 @@
  * Sizes (environment, defaults in brackets): BENCH_SECONDS [20] (identify and sustained streams),
  * BENCH_CONNECTIONS [16] (concurrency C of streams and baselines), BENCH_BURST [20000],
  * BENCH_BURST_CONNECTIONS [4], BENCH_RUNS [10000] (parked runs), BENCH_OUTBOUND_EVENTS [2000],
- * BENCH_WORKERS [0], BENCH_BASELINE_WORKFLOWS [500], BENCH_BASELINE_ROWS [5000],
+ * BENCH_WORKERS [0], BENCH_BASELINE_WORKFLOWS [1000], BENCH_BASELINE_ROWS [5000],
  * BENCH_LATENCY_SECONDS [15], BENCH_STALL_SECONDS [90] / BENCH_MAX_WAIT_SECONDS [1800] (when a
  * wait gives up: the scenario is then reported as TIMEOUT), BENCH_LABEL (suffix of the result
  * files, e.g. "smoke"). Herald's own settings (INBOUND_*, HERALD_WORKER_*, DATABASE_POOL_SIZE
@@ -75,6 +75,8 @@ async function main() {
   const rows: Row[] = [];
   const cpu: CpuRow[] = [];
   const step = async (name: string, fn: () => Promise<Row[]>) => {
+    // BENCH_ONLY=2a,2b runs only the scenarios whose names start with one of those (baselines always run).
+    if (settings.only.length && !name.startsWith('baseline') && !settings.only.some((o) => name.startsWith(o))) return;
     console.log(`\n[${name}]`);
     const before = cpuSnapshot(ctx.watched);
     const loadgenBefore = ctx.loadgenCpuSeconds;
@@ -94,6 +96,9 @@ async function main() {
     await step(`baseline: bare one-local-activity workflows (${settings.baselineWorkflows})`, () => bareOneLocalActivity(ctx));
     await step(`baseline: bare Postgres inserts (${settings.baselineRows} rows each)`, () => barePostgres(ctx));
     await step('1 identify stream', () => identifyScenario(ctx));
+    if (!settings.only.length || settings.only.some((o) => '2a'.startsWith(o) || o.startsWith('2'))) {
+      await step('baseline: bare one-local-activity workflows, again before 2a', () => bareOneLocalActivity(ctx, 'before-2a'));
+    }
     await step('2a mapped track, sustained', () => sustainedScenario(ctx));
     await step('2b latency at 50%', () => latencyScenario(ctx, 0.5));
     await step('2b latency at 80%', () => latencyScenario(ctx, 0.8));

@@ -22,7 +22,7 @@ export const settings = {
   /** `herald worker` child processes (external servers only); 0: Herald in 'start' mode in-process. */
   workers: num('BENCH_WORKERS', 0),
   /** Workflows per bare Temporal baseline. */
-  baselineWorkflows: num('BENCH_BASELINE_WORKFLOWS', 500),
+  baselineWorkflows: num('BENCH_BASELINE_WORKFLOWS', 1000),
   /** Rows per bare Postgres insert baseline (single-row and 100-row statements each). */
   baselineRows: num('BENCH_BASELINE_ROWS', 5000),
   /** Length of each fixed-rate latency stream. */
@@ -31,6 +31,8 @@ export const settings = {
   stallSeconds: num('BENCH_STALL_SECONDS', 90),
   /** ...or after this long in all. */
   maxWaitSeconds: num('BENCH_MAX_WAIT_SECONDS', 1800),
+  /** Scenario name prefixes to run (BENCH_ONLY=1,2a); empty: all. */
+  only: (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean),
   /** Added to the result file names (e.g. "smoke"). */
   label: (process.env.BENCH_LABEL ?? '').replace(/[^A-Za-z0-9_-]/g, ''),
 };

@@ -14,7 +14,9 @@ import { settings } from '../settings';
  */
 export async function outboundScenario(ctx: Ctx): Promise<Row[]> {
   const n = settings.outboundEvents;
-  const { batchSize, flushMs } = ctx.config.outbound;
+  const { batchSize } = ctx.config.outbound;
+  // The bare SDK flushes a partial batch after this long (the emitter sends what is pending at once).
+  const flushMs = 1000;
   const api = new Api(ctx.apiUrl, 2);
   try {
     const ws = await newWorkspace(ctx, 'outbound');

@@ -141,8 +141,6 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
   HERALD_OUTBOUND_BATCH_SIZE?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60000)
-  HERALD_OUTBOUND_FLUSH_MS?: number;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(20) @Max(40000)
   HERALD_EMITTER_MAX_HISTORY?: number;
@@ -187,8 +185,6 @@ export interface HeraldConfig {
   outbound: {
     /** Events per request to the data plane. */
     batchSize: number;
-    /** How long the emitter gathers events before a flush. */
-    flushMs: number;
     /** History events after which the emitter continues as new. */
     maxHistory: number;
   };
@@ -277,7 +273,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     },
     outbound: {
       batchSize: vars.HERALD_OUTBOUND_BATCH_SIZE ?? 100,
-      flushMs: vars.HERALD_OUTBOUND_FLUSH_MS ?? 1000,
       maxHistory: vars.HERALD_EMITTER_MAX_HISTORY ?? 2000,
     },
     database: {

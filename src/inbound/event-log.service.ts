@@ -54,27 +54,24 @@ export class EventLogService {
   constructor(@InjectDataSource() private readonly db: DataSource, private readonly mappings: MappingsService) {}
 
   /**
-   * Commits events to the ledger in one statement (accepted, with their dispatcher shard);
-   * returns the messageIds this call inserted (the others were already there).
+   * Commits events to the ledger in one statement (accepted, with their dispatcher shard).
+   * Returns the messageIds this call inserted (the others were already there) and, per shard
+   * that got rows, how much longer its dispatcher promised to keep polling (0: it may be idle,
+   * wake it) — read in the same statement, so it costs no round trip.
    */
-  async insertAccepted(workspaceId: string, events: Array<NormalizedEvent & { shard: number }>): Promise<Set<string>> {
-    if (events.length === 1) {
-      const e = events[0];
-      const rows = (await this.db.query(
-        `INSERT INTO inbound_events (workspace_id, message_id, type, event_id, user_id, body, shard, state)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted') ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING message_id`,
-        [workspaceId, e.messageId, e.type, e.eventId, e.recipientId, e.body, e.shard],
-      )) as Array<{ message_id: string }>;
-      return new Set(rows.map((r) => r.message_id));
-    }
+  async insertAccepted(workspaceId: string, events: Array<NormalizedEvent & { shard: number }>): Promise<{ inserted: Set<string>; pollingMsLeft: Map<number, number> }> {
     const rows = (await this.db.query(
-      `INSERT INTO inbound_events (workspace_id, message_id, type, event_id, user_id, body, shard, state)
-       SELECT $1, e->>'messageId', e->>'type', e->>'eventId', e->>'recipientId', e->'body', (e->>'shard')::smallint, 'accepted'
-       FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n
-       ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING message_id`,
+      `WITH ins AS (
+         INSERT INTO inbound_events (workspace_id, message_id, type, event_id, user_id, body, shard, state)
+         SELECT $1, e->>'messageId', e->>'type', e->>'eventId', e->>'recipientId', e->'body', (e->>'shard')::smallint, 'accepted'
+         FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n
+         ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING message_id, shard)
+       SELECT ins.message_id, ins.shard,
+         COALESCE(GREATEST(0, extract(epoch from (d.polling_until - clock_timestamp())) * 1000), 0)::int AS polling_ms_left
+       FROM ins LEFT JOIN dispatch_shards d ON d.workspace_id = $1 AND d.shard = ins.shard`,
       [workspaceId, JSON.stringify(events.map((e) => ({ messageId: e.messageId, type: e.type, eventId: e.eventId, recipientId: e.recipientId, body: e.body, shard: e.shard })))],
-    )) as Array<{ message_id: string }>;
-    return new Set(rows.map((r) => r.message_id));
+    )) as Array<{ message_id: string; shard: number; polling_ms_left: number }>;
+    return { inserted: new Set(rows.map((r) => r.message_id)), pollingMsLeft: new Map(rows.map((r) => [r.shard, r.polling_ms_left])) };
   }
 
   /** Counts answers given as duplicates (a messageId may appear several times: each counts). */

@@ -16,7 +16,7 @@ export class IntegrationsController {
   async put(@WorkspaceId() ws: string, @Body() body: RudderstackIntegrationDto) {
     const view = await this.integrations.put(ws, body);
     // A waiting emitter (e.g. after a refused write key) retries at once; with Temporal down the sweep does it later.
-    void this.outbox.wake(ws);
+    void this.outbox.wake(ws, 'integrationChanged');
     return view;
   }
 

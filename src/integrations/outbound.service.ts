@@ -14,6 +14,14 @@ export type FlushResult =
   | { outcome: 'retry'; error: string }
   | { outcome: 'rejected'; error: string };
 
+/** How a drain ended: caught up (and lingered), handed back with more to do, or a failed batch to back off from. */
+export type DrainResult = { sent: number } & ({ outcome: 'caught-up' } | { outcome: 'more' } | { outcome: 'retry' | 'rejected'; error: string });
+
+/** Caught up, a drain keeps polling the outbox this long before it returns (writers skip waking it meanwhile). */
+const LINGER_MS = 1_000;
+const POLL_MS = 25;
+const MAX_DRAIN_MS = 30_000;
+
 /**
  * Herald → RudderStack: drains a workspace's outbox (written by OutboxService in the same
  * transaction as each status change) through the RudderStack Node SDK, for the emitter workflow.
@@ -25,6 +33,45 @@ export class OutboundService {
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly integrations: IntegrationsService,
   ) {}
+
+  /**
+   * The emitter's local activity: sends batches until the outbox is empty, then keeps polling for
+   * LINGER_MS, advertising the window on the integration row so that status changes meanwhile do
+   * not signal the emitter (a steady stream costs Temporal no signals). A failed batch returns at
+   * once, for the workflow's durable backoff.
+   */
+  async drain(workspaceId: string, max: number): Promise<DrainResult> {
+    const started = Date.now();
+    let sent = 0;
+    let extendedAt = 0;
+    for (;;) {
+      if (Date.now() - extendedAt > LINGER_MS / 2) {
+        await this.db.query(
+          `UPDATE rudderstack_integrations SET polling_until = GREATEST(polling_until, clock_timestamp() + make_interval(secs => $2::double precision / 1000)) WHERE workspace_id = $1`,
+          [workspaceId, LINGER_MS],
+        );
+        extendedAt = Date.now();
+      }
+      const result = await this.flush(workspaceId, max);
+      if (result.outcome === 'retry' || result.outcome === 'rejected') return { ...result, sent };
+      if (result.outcome === 'ok') {
+        sent += result.sent;
+        if (Date.now() - started > MAX_DRAIN_MS) return { outcome: 'more', sent };
+        continue;
+      }
+      // Caught up (or dropped, for a disabled integration): poll until the advertised window passed.
+      for (;;) {
+        const [row] = (await this.db.query(
+          `SELECT EXISTS (SELECT 1 FROM outbound_events WHERE workspace_id = $1 AND sent_at IS NULL) AS pending,
+             COALESCE((SELECT extract(epoch from (polling_until - clock_timestamp())) * 1000 FROM rudderstack_integrations WHERE workspace_id = $1), 0)::int AS ms_left`,
+          [workspaceId],
+        )) as Array<{ pending: boolean; ms_left: number }>;
+        if (row.pending) break;
+        if (row.ms_left <= 0) return { outcome: 'caught-up', sent };
+        await new Promise((r) => setTimeout(r, Math.min(POLL_MS, row.ms_left)));
+      }
+    }
+  }
 
   /**
    * Sends the oldest unsent events as one batch. All-or-nothing per batch (one request), so the

@@ -103,9 +103,11 @@ export class DeliveryService {
       return { messageId, final: 'UNMAPPED', channels: [], method: 'single' };
     }
 
-    // An email-only recipient (`to: { email }`) has no profile and no inbox.
+    // An email-only recipient (`to: { email }`) has no profile and no inbox. A run's send step to
+    // the run's own recipient brings the run's profile (the stored one, loaded when the run
+    // started, as its profile steps changed it); other sends read the stored profile now.
     const isUser = Boolean(recipient) && (Boolean(to.user_id) || recipient !== to.email);
-    const stored = isUser && recipient ? await this.profiles.get(workspaceId, recipient) : null;
+    const stored = isUser && recipient && !req.profileLoaded ? await this.profiles.get(workspaceId, recipient) : null;
     const profile = deepMerge(deepMerge(stored ?? {}, req.profile ?? {}), isPlainObject(inline.profile) ? inline.profile : {});
     const data = deepMerge(req.data ?? {}, isPlainObject(inline.data) ? inline.data : {});
     const tenantId = req.tenantId ?? stringOr(to.tenant_id);
@@ -243,7 +245,18 @@ export class DeliveryService {
   }
 
   /** The compare-and-set at the start of an attempt (see sendOnChannel). */
-  private claim(workspaceId: string, messageId: string, channel: ChannelName, owner: string): Promise<Claim> {
+  private async claim(workspaceId: string, messageId: string, channel: ChannelName, owner: string): Promise<Claim> {
+    // The common case, a channel's first attempt, in one statement: the message row is locked (so
+    // a cancel serialises with it) and the attempt recorded only if the message is not canceled.
+    const fresh = (await this.db.query(
+      `WITH m AS (SELECT recipient, content FROM messages WHERE workspace_id = $1 AND id = $2 AND status <> 'CANCELED' FOR UPDATE),
+       cd AS (INSERT INTO channel_deliveries (workspace_id, message_id, channel, state, attempts, lease_owner, lease_until)
+         SELECT $1, $2, $3, 'sending', 1, $4, now() + make_interval(secs => $5) FROM m
+         ON CONFLICT (workspace_id, message_id, channel) DO NOTHING RETURNING attempts)
+       SELECT m.recipient, m.content FROM m JOIN cd ON true`,
+      [workspaceId, messageId, channel, owner, LEASE_SECONDS],
+    )) as Array<{ recipient: string | null; content: JsonObject | null }>;
+    if (fresh[0]) return this.claimed(channel, 1, fresh[0]);
     return this.db.transaction(async (tx) => {
       const [message] = (await tx.query('SELECT status, recipient, content FROM messages WHERE workspace_id = $1 AND id = $2 FOR UPDATE', [
         workspaceId, messageId,
@@ -268,10 +281,14 @@ export class DeliveryService {
            lease_owner = EXCLUDED.lease_owner, lease_until = EXCLUDED.lease_until, updated_at = now()`,
         [workspaceId, messageId, channel, owner, LEASE_SECONDS],
       );
-      const content = (message.content ?? {}) as JsonObject;
-      const addresses = (content.addresses ?? {}) as Record<string, string | null>;
-      return { kind: 'claimed' as const, attempt, recipient: message.recipient, content: (content[channel] ?? {}) as JsonObject, address: addresses[channel] ?? null };
+      return this.claimed(channel, attempt, message);
     });
+  }
+
+  private claimed(channel: ChannelName, attempt: number, message: { recipient: string | null; content: JsonObject | null }): Claim {
+    const content = (message.content ?? {}) as JsonObject;
+    const addresses = (content.addresses ?? {}) as Record<string, string | null>;
+    return { kind: 'claimed', attempt, recipient: message.recipient, content: (content[channel] ?? {}) as JsonObject, address: addresses[channel] ?? null };
   }
 
   async markUndeliverable(workspaceId: string, messageId: string, error: string): Promise<DeliveryResult> {
@@ -317,29 +334,22 @@ export class DeliveryService {
     channel: ChannelName,
     receipt: { provider: string; response: string; delivered: boolean } | null,
   ): Promise<DeliveryResult> {
-    const { status, outbound } = await this.db.transaction(async (tx) => {
-      if (receipt) {
-        await tx.query(
-          `UPDATE channel_deliveries SET state = 'accepted', provider = $4, provider_response = $5, error = NULL, lease_owner = NULL, lease_until = NULL, updated_at = now()
-           WHERE workspace_id = $1 AND message_id = $2 AND channel = $3`,
-          [workspaceId, messageId, channel, receipt.provider, receipt.response.slice(0, 2000)],
-        );
-        await tx.query(
-          `UPDATE messages SET providers = providers || jsonb_build_object($3::text, $4::jsonb), updated_at = now() WHERE workspace_id = $1 AND id = $2`,
-          [workspaceId, messageId, channel, JSON.stringify({ provider: receipt.provider, response: receipt.response.slice(0, 500) })],
-        );
-      }
-      const [row] = (await tx.query('SELECT provider FROM channel_deliveries WHERE workspace_id = $1 AND message_id = $2 AND channel = $3', [
-        workspaceId, messageId, channel,
-      ])) as Array<{ provider: string | null }>;
+    const { row, outbound } = await this.db.transaction(async (tx) => {
+      const [cd] = (await tx.query(
+        `UPDATE channel_deliveries SET state = 'accepted', provider = COALESCE($4, provider), provider_response = COALESCE($5, provider_response),
+           error = NULL, lease_owner = NULL, lease_until = NULL, updated_at = now()
+         WHERE workspace_id = $1 AND message_id = $2 AND channel = $3 RETURNING provider`,
+        [workspaceId, messageId, channel, receipt?.provider ?? null, receipt?.response.slice(0, 2000) ?? null],
+      )) as [Array<{ provider: string | null }>, number];
+      const provider = cd[0]?.provider ?? channel;
       const delivered = receipt?.delivered ?? (channel === 'inbox' || channel === 'webhook');
-      const sent = await this.messages.transitionIn(tx, workspaceId, messageId, 'SENT', { channel, detail: { provider: row?.provider ?? channel } });
-      const done = delivered ? await this.messages.transitionIn(tx, workspaceId, messageId, 'DELIVERED', { channel }) : { outbound: false };
-      const [m] = (await tx.query('SELECT status FROM messages WHERE workspace_id = $1 AND id = $2', [workspaceId, messageId])) as Array<{ status: MessageStatus }>;
-      return { status: m.status, outbound: sent.outbound || done.outbound };
+      const changes: Array<{ status: MessageStatus; channel: string; detail?: JsonObject }> = [{ status: 'SENT', channel, detail: { provider } }];
+      if (delivered) changes.push({ status: 'DELIVERED', channel });
+      const providers = receipt ? { [channel]: { provider: receipt.provider, response: receipt.response.slice(0, 500) } } : undefined;
+      return this.messages.transitionsIn(tx, workspaceId, messageId, changes, providers);
     });
     if (outbound) void this.outbox.wake(workspaceId);
-    return { messageId, status };
+    return { messageId, status: row?.status ?? 'SENT' };
   }
 
   private async render(

@@ -24,6 +24,8 @@ export interface DeliveryRequest {
   channels: string[] | null;
   data: JsonObject;
   profile: JsonObject;
+  /** `profile` already is the recipient's stored profile (a run's send to its own recipient): no need to read it again. */
+  profileLoaded?: boolean;
   requestId?: string | null;
   /** Addresses given with the request (`to.email`, `to.webhook_url`). */
   to?: JsonObject | null;

@@ -7,7 +7,7 @@ import { Keyset, Page } from '../common/http/pagination';
 import type { MessageStatus } from './delivery.types';
 import { messageEvent } from '../outbox/outbound-event';
 import type { Queryable } from '../database/queryable';
-import { OutboxService } from '../outbox/outbox.service';
+import { INTEGRATION_STATE, OutboxService } from '../outbox/outbox.service';
 import { STATUS_RANK, STATUS_TIMESTAMP } from './message-status';
 
 const MESSAGES_KEYSET = new Keyset([{ column: 'enqueued_at', type: 'timestamptz' }, { column: 'id', type: 'text' }]);
@@ -85,17 +85,18 @@ export interface TransitionDetail {
 export class MessagesService {
   constructor(@InjectDataSource() private readonly db: DataSource, private readonly outbox: OutboxService) {}
 
-  /** Records a message as ENQUEUED once; later calls return the stored row. */
+  /** Records a message as ENQUEUED once (with its ENQUEUED history entry, in one statement); later calls return the stored row. */
   async enqueue(m: NewMessage): Promise<MessageRow> {
-    const inserted = (await this.db.query(
-      `INSERT INTO messages (workspace_id, id, request_id, run_id, recipient, notification, status, "to", workflow_id, request)
-       VALUES ($1, $2, $3, $4, $5, $6, 'ENQUEUED', $7, $8, $9) ON CONFLICT (workspace_id, id) DO NOTHING RETURNING *`,
+    const rows = (await this.db.query(
+      `WITH m AS (
+         INSERT INTO messages (workspace_id, id, request_id, run_id, recipient, notification, status, "to", workflow_id, request)
+         VALUES ($1, $2, $3, $4, $5, $6, 'ENQUEUED', $7, $8, $9) ON CONFLICT (workspace_id, id) DO NOTHING RETURNING *),
+       e AS (INSERT INTO message_events (workspace_id, message_id, status) SELECT workspace_id, id, 'ENQUEUED' FROM m ON CONFLICT DO NOTHING)
+       SELECT * FROM m`,
       [m.workspaceId, m.messageId, m.requestId ?? null, m.runId ?? null, m.recipient, m.notification, JSON.stringify(m.to ?? {}), m.workflowId ?? null,
         m.request ? JSON.stringify(m.request) : null],
     )) as MessageRow[];
-    if (!inserted.length) return this.row(m.workspaceId, m.messageId);
-    await this.db.query(`INSERT INTO message_events (workspace_id, message_id, status) VALUES ($1, $2, 'ENQUEUED') ON CONFLICT DO NOTHING`, [m.workspaceId, m.messageId]);
-    return inserted[0];
+    return rows[0] ?? this.row(m.workspaceId, m.messageId);
   }
 
   /**
@@ -103,35 +104,58 @@ export class MessagesService {
    * outbound event. Returns whether the status was new to the history.
    */
   async transition(workspaceId: string, messageId: string, status: MessageStatus, d: TransitionDetail = {}): Promise<boolean> {
-    const { isNew, outbound } = await this.db.transaction((tx) => this.transitionIn(tx, workspaceId, messageId, status, d));
+    const { added, outbound } = await this.db.transaction((tx) => this.transitionsIn(tx, workspaceId, messageId, [{ status, ...d }]));
     if (outbound) void this.outbox.wake(workspaceId);
-    return isNew;
+    return added.length > 0;
+  }
+
+  /** One status change inside the caller's transaction (see transitionsIn). */
+  async transitionIn(tx: Queryable, workspaceId: string, messageId: string, status: MessageStatus, d: TransitionDetail = {}): Promise<{ isNew: boolean; outbound: boolean }> {
+    const { added, outbound } = await this.transitionsIn(tx, workspaceId, messageId, [{ status, ...d }]);
+    return { isNew: added.length > 0, outbound };
   }
 
   /**
-   * A status change inside the caller's transaction: once per status in the history, the
-   * message's status moving only forward, and its outbound event appended to the outbox in the
-   * same transaction. The caller wakes the emitter after commit when `outbound` is true.
+   * Status changes inside the caller's transaction, in one statement: each status once in the
+   * history, the message's status moving only forward, the providers it went out through, and
+   * the new statuses' outbound events appended to the outbox in the same transaction. The caller
+   * wakes the emitter after commit when `outbound` is true.
    */
-  async transitionIn(tx: Queryable, workspaceId: string, messageId: string, status: MessageStatus, d: TransitionDetail = {}): Promise<{ isNew: boolean; outbound: boolean }> {
-    const added = (await tx.query(
-      `INSERT INTO message_events (workspace_id, message_id, status, channel, detail) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (workspace_id, message_id, status) DO NOTHING RETURNING id`,
-      [workspaceId, messageId, status, d.channel ?? null, d.detail ? JSON.stringify(d.detail) : null],
-    )) as unknown[];
-    const column = STATUS_TIMESTAMP[status];
+  async transitionsIn(
+    tx: Queryable,
+    workspaceId: string,
+    messageId: string,
+    changes: Array<TransitionDetail & { status: MessageStatus }>,
+    providers?: JsonObject,
+  ): Promise<{ row: MessageRow | null; added: MessageStatus[]; outbound: boolean }> {
+    const best = changes.reduce((a, c) => (STATUS_RANK[c.status] > STATUS_RANK[a.status] ? c : a));
+    const stamps = [...new Set(changes.flatMap((c) => (STATUS_TIMESTAMP[c.status] ? [STATUS_TIMESTAMP[c.status]!] : [])))];
+    const error = changes.find((c) => c.error)?.error ?? null;
+    const reason = changes.find((c) => c.reason)?.reason ?? null;
     const [rows] = (await tx.query(
-      `UPDATE messages SET
-         status = CASE WHEN (CASE $3::text ${RANK_CASE} END) > (CASE status ${RANK_CASE} END) THEN $3 ELSE status END,
-         ${column ? `${column} = COALESCE(${column}, now()),` : ''}
-         error = COALESCE($4, error), reason = COALESCE($5, reason), updated_at = now()
-       WHERE workspace_id = $1 AND id = $2 RETURNING *`,
-      [workspaceId, messageId, status, d.error ?? null, d.reason ?? null],
-    )) as [MessageRow[], number];
-    if (!added.length || !rows[0]) return { isNew: added.length > 0, outbound: false };
-    const event = messageEvent(workspaceId, status, toMessageView(rows[0]), Date.now());
-    const outbound = event ? await this.outbox.append(tx, workspaceId, [event], 'message') : false;
-    return { isNew: true, outbound };
+      `WITH ev AS (
+         INSERT INTO message_events (workspace_id, message_id, status, channel, detail)
+         SELECT $1::varchar, $2::varchar, c->>'status', c->>'channel', c->'detail' FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS t(c, n) ORDER BY n
+         ON CONFLICT (workspace_id, message_id, status) DO NOTHING RETURNING status)
+       UPDATE messages SET
+         status = CASE WHEN (CASE $4::text ${RANK_CASE} END) > (CASE status ${RANK_CASE} END) THEN $4 ELSE status END,
+         ${stamps.map((c) => `${c} = COALESCE(${c}, now()),`).join(' ')}
+         error = COALESCE($5, error), reason = COALESCE($6, reason), providers = providers || $7::jsonb, updated_at = now()
+       WHERE workspace_id = $1 AND id = $2
+       RETURNING messages.*, ARRAY(SELECT status FROM ev) AS added,
+         (SELECT row_to_json(x) FROM (SELECT ${INTEGRATION_STATE} FROM rudderstack_integrations i WHERE i.workspace_id = $1 AND i.enabled) x) AS integration`,
+      [workspaceId, messageId, JSON.stringify(changes.map((c) => ({ status: c.status, channel: c.channel ?? null, detail: c.detail ?? null }))),
+        best.status, error, reason, JSON.stringify(providers ?? {})],
+    )) as [Array<MessageRow & { added: MessageStatus[]; integration: { journey: boolean; polling_ms_left: number } | null }>, number];
+    const row = rows[0];
+    if (!row) return { row: null, added: [], outbound: false };
+    const added = changes.map((c) => c.status).filter((st) => row.added.includes(st));
+    if (!added.length || !row.integration) return { row, added, outbound: false };
+    const view = toMessageView(row);
+    const now = Date.now();
+    const events = added.flatMap((st) => messageEvent(workspaceId, st, view, now) ?? []);
+    const outbound = await this.outbox.append(tx, workspaceId, events, 'message', { journey: row.integration.journey, pollingMsLeft: row.integration.polling_ms_left });
+    return { row, added, outbound };
   }
 
   async row(workspaceId: string, messageId: string): Promise<MessageRow> {

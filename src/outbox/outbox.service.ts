@@ -5,6 +5,19 @@ import { WorkflowWaker } from '../temporal/workflow-waker.service';
 import { emitterWorkflowId } from '../../workflows/shared/workflow-ids';
 import type { OutboundEvent } from './outbound-event';
 
+/** What an outbox writer needs to know of the integration: whether it wants journey events, and whether its emitter is still polling. */
+export interface IntegrationState {
+  journey: boolean;
+  pollingMsLeft: number;
+}
+
+/** The select list of IntegrationState over `rudderstack_integrations i` (callers embed it in their own statements). */
+export const INTEGRATION_STATE =
+  'i.journey_events AS journey, COALESCE(GREATEST(0, extract(epoch from (i.polling_until - clock_timestamp())) * 1000), 0)::int AS polling_ms_left';
+
+/** An emitter whose polling window ends sooner than this is woken. */
+const POLLING_MARGIN_MS = 150;
+
 /**
  * The transactional outbox (SPEC section 5): an outbound event is written in the same
  * transaction as the status change that causes it, so a change is never stored without its
@@ -19,13 +32,14 @@ export class OutboxService {
   /**
    * Appends events, in order, inside the caller's transaction — only when the workspace's
    * integration is enabled (and wants journey events, for those), checked by the same statement.
-   * Idempotent: an event id is stored once. Returns whether anything was appended (then wake
-   * the emitter once the transaction has committed).
+   * Idempotent: an event id is stored once. Returns whether the emitter needs a wake once the
+   * transaction has committed (something was appended and the emitter is not polling).
    */
-  async append(tx: Queryable, workspaceId: string, events: OutboundEvent[], kind: 'message' | 'journey'): Promise<boolean> {
+  async append(tx: Queryable, workspaceId: string, events: OutboundEvent[], kind: 'message' | 'journey', known?: IntegrationState | null): Promise<boolean> {
     if (!events.length) return false;
-    const [integration] = (await tx.query('SELECT journey_events FROM rudderstack_integrations WHERE workspace_id = $1 AND enabled', [workspaceId])) as Array<{ journey_events: boolean }>;
-    if (!integration || (kind === 'journey' && !integration.journey_events)) return false;
+    // `known`: the caller read the integration in its own statement (saves a round trip).
+    const integration = known !== undefined ? known : await this.integration(tx, workspaceId);
+    if (!integration || (kind === 'journey' && !integration.journey)) return false;
     // Order per user: transactions writing events of one user take their sequence numbers one
     // after the other (the lock lasts to commit), so the outbox's order is their commit order.
     await tx.query(
@@ -38,17 +52,29 @@ export class OutboxService {
        ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING seq`,
       [workspaceId, JSON.stringify(events)],
     )) as unknown[];
-    return rows.length > 0;
+    // An emitter still polling the outbox for a while will see the rows on its own: no signal.
+    return rows.length > 0 && integration.pollingMsLeft < POLLING_MARGIN_MS;
   }
 
-  /** Wakes the workspace's emitter (signal-with-start, coalesced). Never throws: the sweep retries. */
-  wake(workspaceId: string): Promise<void> {
-    const { batchSize, flushMs, maxHistory } = this.config.outbound;
+  /** The workspace's enabled integration (null: none or disabled): whether it wants journey events, and how long its emitter still polls. */
+  async integration(tx: Queryable, workspaceId: string): Promise<IntegrationState | null> {
+    const [row] = (await tx.query(`SELECT ${INTEGRATION_STATE} FROM rudderstack_integrations i WHERE i.workspace_id = $1 AND i.enabled`, [workspaceId])) as Array<{
+      journey: boolean; polling_ms_left: number;
+    }>;
+    return row ? { journey: row.journey, pollingMsLeft: row.polling_ms_left } : null;
+  }
+
+  /**
+   * Wakes the workspace's emitter (signal-with-start, coalesced). Never throws: the sweep retries.
+   * `integrationChanged` (the integration was saved) also cuts a backoff short.
+   */
+  wake(workspaceId: string, signal: 'outboxWake' | 'integrationChanged' = 'outboxWake'): Promise<void> {
+    const { batchSize, maxHistory } = this.config.outbound;
     return this.waker.wake({
       workflowType: 'emitterWorkflow',
       workflowId: emitterWorkflowId(workspaceId),
-      args: [{ workspaceId, batchSize, flushMs, maxHistory }],
-      signal: 'outboxWake',
+      args: [{ workspaceId, batchSize, maxHistory }],
+      signal,
     });
   }
 }

@@ -9,7 +9,7 @@ type Auth = Record<string, string>;
 const validKeys = new Set<string>();
 let sink: Awaited<ReturnType<typeof startDataPlaneSink>>;
 let herald: TestHerald;
-const ENV = { HERALD_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32', HERALD_OUTBOUND_FLUSH_MS: '200' };
+const ENV = { HERALD_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32' };
 
 beforeAll(async () => {
   sink = await startDataPlaneSink(validKeys);
@@ -180,11 +180,16 @@ describe('durability', () => {
 
   it('continues as new under load without losing or repeating events', async () => {
     const taskQueue = `emitter-can-${randomUUID()}`;
-    const h = await startTestHerald({ taskQueue, env: { ...ENV, HERALD_EMITTER_MAX_HISTORY: '40', HERALD_OUTBOUND_BATCH_SIZE: '20' } });
+    const h = await startTestHerald({ taskQueue, env: { ...ENV, HERALD_EMITTER_MAX_HISTORY: '20', HERALD_OUTBOUND_BATCH_SIZE: '20' } });
     try {
       const { ws, writeKey } = await setup(h);
       const started = Date.now();
-      const ids = await Promise.all(Array.from({ length: 60 }, (_, i) => sendInbox(h, ws.auth, `u${i % 5}`)));
+      // In waves a little apart, so the emitter goes idle and is woken again and again: its history grows.
+      const ids: string[] = [];
+      for (let wave = 0; wave < 6; wave++) {
+        ids.push(...(await Promise.all(Array.from({ length: 10 }, (_, i) => sendInbox(h, ws.auth, `u${i % 5}`)))));
+        await new Promise((r) => setTimeout(r, 1500));
+      }
       const events = await waitUntil(async () => (eventsFor(writeKey).length >= 120 ? eventsFor(writeKey) : undefined), { timeoutMs: 90_000, what: '120 events' });
       const seconds = (Date.now() - started) / 1000;
       await new Promise((r) => setTimeout(r, 1000));

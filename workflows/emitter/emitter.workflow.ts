@@ -1,4 +1,4 @@
-import { condition, continueAsNew, defineQuery, defineSignal, patched, proxyLocalActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, defineQuery, defineSignal, patched, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { EmitterActivities } from '../../activities/emitter.activities';
 import { legacyEmitterWorkflow, type LegacyEmitterInput } from '../legacy/emitter/emitter.workflow';
 
@@ -11,8 +11,6 @@ export const emitterStateQuery = defineQuery<EmitterState>('emitterState');
 export interface EmitterInput {
   workspaceId: string;
   batchSize: number;
-  /** How long the emitter lets a burst gather before a flush. */
-  flushMs: number;
   /** History length after which the workflow continues as new. */
   maxHistory: number;
   sent?: number;
@@ -26,8 +24,8 @@ export interface EmitterState {
   failures: number;
 }
 
-const { flushOutbox } = proxyLocalActivities<EmitterActivities>({
-  startToCloseTimeout: '1 minute',
+const { drainOutbox } = proxyLocalActivities<EmitterActivities>({
+  startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
@@ -37,19 +35,23 @@ const IDLE_MS = 60_000;
 
 /**
  * One per workspace (`emitter:<workspace>`): drains the ordered outbox (written in the same
- * transaction as each status change) to the RudderStack data plane in batches. Woken by a
- * coalesced signal; nothing travels through Temporal but the wake. While the data plane is down
- * the batch is retried with durable backoff, so nothing is dropped and order per user holds.
+ * transaction as each status change) to the RudderStack data plane in batches, in one local
+ * activity that lingers polling for a second once caught up. Woken by a coalesced signal only
+ * when it is not polling; nothing travels through Temporal but the wake. While the data plane is
+ * down the batch is retried with durable backoff (new events do not cut it short; a saved
+ * integration does), so nothing is dropped and order per user holds.
  */
 export async function emitterWorkflow(input: EmitterInput | LegacyEmitterInput): Promise<void> {
   if (!patched('outbox-emitter-v1')) return legacyEmitterWorkflow(input as LegacyEmitterInput);
   const state: EmitterState = { sent: input.sent ?? 0, generation: input.generation ?? 0, lastOutcome: null, failures: 0 };
   let woken = true;
+  let retryNow = false;
   setHandler(outboxWakeSignal, () => {
     woken = true;
   });
   setHandler(integrationChangedSignal, () => {
     woken = true;
+    retryNow = true;
   });
   setHandler(emitterStateQuery, () => ({ ...state }));
 
@@ -60,23 +62,19 @@ export async function emitterWorkflow(input: EmitterInput | LegacyEmitterInput):
     }
     if (!woken && !(await condition(() => woken, IDLE_MS))) return;
     woken = false;
-    // A burst arrives as many wakes: a moment's gathering sends it as full batches.
-    if (input.flushMs > 0 && state.lastOutcome !== 'ok') await sleep(input.flushMs);
-    const result = await flushOutbox({ workspaceId: input.workspaceId, max: input.batchSize });
+    const result = await drainOutbox({ workspaceId: input.workspaceId, max: input.batchSize });
+    state.sent += result.sent;
     state.lastOutcome = result.outcome;
-    if (result.outcome === 'ok') {
-      state.sent += result.sent;
+    if (result.outcome === 'more') woken = true;
+    if (result.outcome !== 'retry' && result.outcome !== 'rejected') {
       state.failures = 0;
-      if (result.more) woken = true;
-      else state.lastOutcome = 'caught-up';
       continue;
     }
-    if (result.outcome === 'empty' || result.outcome === 'dropped') continue;
     // Data plane down (retry) or the write key refused (rejected): keep everything, wait, try again.
     state.failures++;
     const wait = result.outcome === 'retry' ? Math.min(1000 * 2 ** Math.min(state.failures - 1, 10), MAX_BACKOFF_MS) : REJECTED_RECHECK_MS;
-    woken = false;
-    await condition(() => woken, wait);
+    retryNow = false;
+    await condition(() => retryNow, wait);
     woken = true;
   }
 }

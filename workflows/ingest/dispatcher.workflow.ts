@@ -11,8 +11,11 @@ export interface DispatcherInput {
   processed?: number;
 }
 
-/** A batch is one transaction plus the run starts; Postgres may be down for a while: retry until it answers. */
-const { dispatchBatch } = proxyLocalActivities<DispatchActivities>({
+/**
+ * One call drains the shard (batches, each one transaction plus its run starts) and lingers a
+ * moment polling for more; Postgres may be down for a while: retry until it answers.
+ */
+const { drainShard } = proxyLocalActivities<DispatchActivities>({
   startToCloseTimeout: '3 minutes',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
@@ -22,10 +25,11 @@ const IDLE_MS = 60_000;
 const MAX_HISTORY = 2_000;
 
 /**
- * One per (workspace, shard) (`dispatch:<workspace>:<shard>`), woken by signal-with-start: claims
- * accepted ledger rows in order and processes each batch in one local activity (profiles,
- * tenants, waits, run starts, outcomes). History holds one marker per batch; it continues as
- * new before it grows, and ends when idle so idle workspaces cost nothing.
+ * One per (workspace, shard) (`dispatch:<workspace>:<shard>`), woken by signal-with-start: its
+ * local activity claims accepted ledger rows in order and processes them batch by batch
+ * (profiles, tenants, waits, run starts, outcomes), then lingers polling for a second; under a
+ * steady stream it is never signalled. History holds one marker per drain; it continues as new
+ * before it grows, and ends after a minute idle so idle workspaces cost nothing.
  */
 export async function dispatcher(input: DispatcherInput): Promise<{ processed: number }> {
   let woken = true; // its own start claims at once: rows may be waiting from before
@@ -36,7 +40,7 @@ export async function dispatcher(input: DispatcherInput): Promise<{ processed: n
   for (;;) {
     if (!woken && !(await condition(() => woken, IDLE_MS))) return { processed };
     woken = false;
-    const batch = await dispatchBatch({ workspaceId: input.workspaceId, shard: input.shard });
+    const batch = await drainShard({ workspaceId: input.workspaceId, shard: input.shard });
     processed += batch.count;
     if (batch.more) woken = true;
     const info = workflowInfo();

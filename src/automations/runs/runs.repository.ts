@@ -6,7 +6,7 @@ import type { RunContext, RunStatus, StepStatus } from '../../../workflows/share
 import type { Step } from '../../../workflows/shared/step-schema';
 import { runEvent, RunEventStatus } from '../../outbox/outbound-event';
 import type { Queryable } from '../../database/queryable';
-import { OutboxService } from '../../outbox/outbox.service';
+import { INTEGRATION_STATE, OutboxService } from '../../outbox/outbox.service';
 
 /** An automation_runs row as stored. */
 export interface RunRow {
@@ -191,23 +191,31 @@ export class RunsRepository {
    * (the step did run). Returns the run's status afterwards.
    */
   async completeStep(workspaceId: string, runId: string, c: StepCompletion): Promise<RunStatus> {
-    const { status, outbound } = await this.db.transaction(async (tx) => {
-      await this.writeStep(tx, workspaceId, runId, c.record);
-      if (c.removeWait) await tx.query('DELETE FROM automation_run_waits WHERE workspace_id = $1 AND run_id = $2 AND path = $3', [workspaceId, runId, c.removeWait]);
-      const [rows] = (await tx.query(
-        `UPDATE automation_runs SET cursor = $3, seq = GREATEST(seq, $4), context = COALESCE($5::jsonb, context), refs = COALESCE($6::jsonb, refs),
-           status = COALESCE($7, 'PROCESSING'), error = COALESCE($8, error), wake_at = NULL, updated_at = now(),
-           finished_at = CASE WHEN $7::text IS NOT NULL THEN now() ELSE finished_at END
-         WHERE workspace_id = $1 AND id = $2 AND status IN ${ACTIVE}
-         RETURNING status, recipient, template_id, sequence, source, error`,
-        [workspaceId, runId, c.cursor, c.seq, c.context ? JSON.stringify(c.context) : null, c.refs ? JSON.stringify(c.refs) : null,
-          c.final?.status ?? null, c.final?.error ?? null],
-      )) as [Array<JourneyRow>, number];
+    const r = c.record;
+    // One statement for the step record, the run, and the waits that end with it (plus, at the
+    // run's end, its journey event when the integration wants one).
+    const run = async (tx: Queryable) => {
+      const rows = (await tx.query(
+        `WITH step AS (${STEP_UPSERT}),
+         waits AS (DELETE FROM automation_run_waits WHERE workspace_id = $1 AND run_id = $2 AND (path = $13 OR $15::text IS NOT NULL)),
+         run AS (
+           UPDATE automation_runs SET cursor = $14, seq = GREATEST(seq, $4 + 1), context = COALESCE($16::jsonb, context), refs = COALESCE($17::jsonb, refs),
+             status = COALESCE($15, 'PROCESSING'), error = COALESCE($18, error), wake_at = NULL, updated_at = now(),
+             finished_at = CASE WHEN $15::text IS NOT NULL THEN now() ELSE finished_at END
+           WHERE workspace_id = $1 AND id = $2 AND status IN ${ACTIVE}
+           RETURNING status, recipient, template_id, sequence, source, error)
+         SELECT run.*, (SELECT row_to_json(x) FROM (SELECT ${INTEGRATION_STATE} FROM rudderstack_integrations i WHERE i.workspace_id = $1 AND i.enabled) x) AS integration FROM run`,
+        [...stepParams(workspaceId, runId, r), c.removeWait ?? null, c.cursor, c.final?.status ?? null, c.context ? JSON.stringify(c.context) : null,
+          c.refs ? JSON.stringify(c.refs) : null, c.final?.error ?? null],
+      )) as Array<JourneyRow & { integration: { journey: boolean; polling_ms_left: number } | null }>;
       const row = rows[0];
-      if (!row) return { status: (await this.statusIn(tx, workspaceId, runId)) ?? 'ERROR', outbound: false };
-      const outbound = c.final ? await this.ended(tx, workspaceId, runId, row) : false;
+      if (!row) return { status: (await this.statusIn(tx, workspaceId, runId)) ?? ('ERROR' as RunStatus), outbound: false };
+      const event = c.final && row.integration?.journey ? runEvent(workspaceId, row.status as RunEventStatus, journeyFields(runId, row), Date.now()) : null;
+      const outbound = event ? await this.outbox.append(tx, workspaceId, [event], 'journey', { journey: true, pollingMsLeft: row.integration!.polling_ms_left }) : false;
       return { status: row.status, outbound };
-    });
+    };
+    // Only a run's end can add an outbox row; every other step is one autocommitted statement.
+    const { status, outbound } = c.final ? await this.db.transaction(run) : await run(this.db);
     if (outbound) void this.outbox.wake(workspaceId);
     return status;
   }
@@ -233,25 +241,21 @@ export class RunsRepository {
 
   /** Marks the step and the run WAITING (and registers the wait-for), unless the run ended meanwhile. */
   async enterWait(workspaceId: string, runId: string, record: StepRecord, wakeAt: number | null, wait?: WaitEntry): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const [, affected] = (await tx.query(
-        `UPDATE automation_runs SET status = 'WAITING', cursor = $3, seq = GREATEST(seq, $4), wake_at = to_timestamp($5 / 1000.0), updated_at = now()
-         WHERE workspace_id = $1 AND id = $2 AND status IN ${ACTIVE}`,
-        [workspaceId, runId, record.path, record.seq, wakeAt],
-      )) as [unknown, number];
-      if (!affected) return false;
-      await this.writeStep(tx, workspaceId, runId, record);
-      if (wait) {
-        await tx.query(
-          `INSERT INTO automation_run_waits (workspace_id, run_id, path, workflow_id, recipient, event, match, timeout_at)
-           SELECT $1::varchar, $2::uuid, $3, workflow_id, $4, $5, $6, now() + make_interval(secs => $7::double precision / 1000)
-           FROM automation_runs WHERE workspace_id = $1::varchar AND id = $2::uuid
-           ON CONFLICT (workspace_id, run_id, path) DO NOTHING`,
-          [workspaceId, runId, wait.path, wait.recipient, wait.event, wait.match === undefined ? null : JSON.stringify(wait.match), wait.timeoutMs],
-        );
-      }
-      return true;
-    });
+    // One statement: the run goes WAITING only if it is still active, and only then are the step and the wait recorded.
+    const rows = (await this.db.query(
+      `WITH run AS (
+         UPDATE automation_runs SET status = 'WAITING', cursor = $3, seq = GREATEST(seq, $4 + 1), wake_at = to_timestamp($13 / 1000.0), updated_at = now()
+         WHERE workspace_id = $1 AND id = $2 AND status IN ${ACTIVE} RETURNING workflow_id),
+       step AS (${STEP_INSERT_COLUMNS} SELECT ${STEP_VALUES} FROM run ${STEP_ON_CONFLICT}),
+       wait AS (
+         INSERT INTO automation_run_waits (workspace_id, run_id, path, workflow_id, recipient, event, match, timeout_at)
+         SELECT $1, $2, $3, workflow_id, $14::varchar, $15::varchar, $16::jsonb, now() + make_interval(secs => $17::double precision / 1000) FROM run WHERE $15::varchar IS NOT NULL
+         ON CONFLICT (workspace_id, run_id, path) DO NOTHING)
+       SELECT count(*)::int AS n FROM run`,
+      [...stepParams(workspaceId, runId, record), wakeAt, wait?.recipient ?? null, wait?.event ?? null,
+        wait?.match === undefined ? null : JSON.stringify(wait.match), wait?.timeoutMs ?? null],
+    )) as Array<{ n: number }>;
+    return rows[0].n > 0;
   }
 
   /** The event a wait was matched with, if any (read when the wait resumes). */
@@ -384,22 +388,27 @@ export class RunsRepository {
     return event ? this.outbox.append(tx, workspaceId, [event], 'journey') : false;
   }
 
-  private async writeStep(tx: Queryable, workspaceId: string, runId: string, s: Omit<StepRecord, 'startedAt'> & { startedAt: number }): Promise<void> {
-    await tx.query(
-      `INSERT INTO automation_run_steps (workspace_id, run_id, path, seq, action, status, started_at, ended_at, result, error, message_id, attempts)
-       VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7 / 1000.0), to_timestamp($8 / 1000.0), $9, $10, $11, $12)
-       ON CONFLICT (workspace_id, run_id, path) DO UPDATE SET status = EXCLUDED.status, ended_at = EXCLUDED.ended_at,
-         result = EXCLUDED.result, error = EXCLUDED.error, message_id = COALESCE(EXCLUDED.message_id, automation_run_steps.message_id),
-         attempts = GREATEST(automation_run_steps.attempts, EXCLUDED.attempts)`,
-      [workspaceId, runId, s.path, s.seq, s.action, s.status, s.startedAt, s.endedAt, s.result === undefined ? null : JSON.stringify(s.result),
-        s.error ?? null, s.messageId ?? null, s.attempts ?? 0],
-    );
+  private async writeStep(tx: Queryable, workspaceId: string, runId: string, s: StepRecord): Promise<void> {
+    await tx.query(STEP_UPSERT, stepParams(workspaceId, runId, s));
   }
 
   private async statusIn(tx: Queryable, workspaceId: string, runId: string): Promise<RunStatus | null> {
     const rows = (await tx.query('SELECT status FROM automation_runs WHERE workspace_id = $1 AND id = $2', [workspaceId, runId])) as Array<{ status: RunStatus }>;
     return rows[0]?.status ?? null;
   }
+}
+
+/** A step record's upsert ($1..$12, see stepParams): a retried write replaces the status and result, never the first start. */
+const STEP_INSERT_COLUMNS = 'INSERT INTO automation_run_steps (workspace_id, run_id, path, seq, action, status, started_at, ended_at, result, error, message_id, attempts)';
+const STEP_VALUES = '$1::varchar, $2::uuid, $3::varchar, $4::int, $5::varchar, $6::varchar, to_timestamp($7 / 1000.0), to_timestamp($8 / 1000.0), $9::jsonb, $10::text, $11::varchar, $12::int';
+const STEP_ON_CONFLICT = `ON CONFLICT (workspace_id, run_id, path) DO UPDATE SET status = EXCLUDED.status, ended_at = EXCLUDED.ended_at,
+         result = EXCLUDED.result, error = EXCLUDED.error, message_id = COALESCE(EXCLUDED.message_id, automation_run_steps.message_id),
+         attempts = GREATEST(automation_run_steps.attempts, EXCLUDED.attempts)`;
+const STEP_UPSERT = `${STEP_INSERT_COLUMNS} VALUES (${STEP_VALUES}) ${STEP_ON_CONFLICT}`;
+
+function stepParams(workspaceId: string, runId: string, s: StepRecord): unknown[] {
+  return [workspaceId, runId, s.path, s.seq, s.action, s.status, s.startedAt, s.endedAt, s.result === undefined ? null : JSON.stringify(s.result),
+    s.error ?? null, s.messageId ?? null, s.attempts ?? 0];
 }
 
 interface JourneyRow {

@@ -43,6 +43,11 @@ export class Pipeline1764800000000 implements MigrationInterface {
     await q.query(`ALTER TABLE "channel_deliveries" ADD COLUMN "lease_owner" varchar(64), ADD COLUMN "lease_until" timestamptz`);
 
     await q.query(`ALTER TABLE "messages" ADD COLUMN "request" jsonb`);
+    // How long each shard's dispatcher promises to keep polling the ledger (the API skips waking it meanwhile).
+    await q.query(`CREATE TABLE "dispatch_shards" (
+      "workspace_id" varchar(64) NOT NULL, "shard" smallint NOT NULL, "polling_until" timestamptz NOT NULL,
+      CONSTRAINT "PK_dispatch_shards" PRIMARY KEY ("workspace_id", "shard"))`);
+    await q.query(`ALTER TABLE "rudderstack_integrations" ADD COLUMN "polling_until" timestamptz`);
     // A /send to a tenant: the request its fan-out workflow reads (the workflow carries its id only).
     await q.query(`CREATE TABLE "send_requests" (
       "workspace_id" varchar(64) NOT NULL, "id" varchar(300) NOT NULL, "tenant_id" varchar(512) NOT NULL, "request" jsonb NOT NULL,
@@ -50,6 +55,8 @@ export class Pipeline1764800000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE "rudderstack_integrations" DROP COLUMN "polling_until"`);
+    await q.query(`DROP TABLE "dispatch_shards"`);
     await q.query(`DROP TABLE "send_requests"`);
     await q.query(`ALTER TABLE "messages" DROP COLUMN "request"`);
     await q.query(`ALTER TABLE "channel_deliveries" DROP COLUMN "lease_owner", DROP COLUMN "lease_until"`);

@@ -18,6 +18,11 @@ import { faultPoint } from '../../common/fault-injection';
 
 /** A batch's bodies are read into memory together: bound them (a 4 MB event still gets a batch of its own). */
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+/** Caught up, a drain keeps polling the ledger this long before it goes idle (the API skips waking it meanwhile). */
+const LINGER_MS = 1_000;
+const POLL_MS = 25;
+/** A drain hands back to its workflow after this long at work (a local activity must end well within its timeout). */
+const MAX_DRAIN_MS = 60_000;
 
 export interface BatchResult {
   count: number;
@@ -55,6 +60,57 @@ export class DispatchService {
     private readonly starter: RunStarter,
   ) {}
 
+  /**
+   * The dispatcher's local activity: processes batches until the shard is caught up, then keeps
+   * polling for LINGER_MS, advertising the window in dispatch_shards so the API does not signal
+   * it (a steady stream costs Temporal no signals at all); it returns when the window passed with
+   * nothing new (or after MAX_DRAIN_MS at work, with `more`). The window and the final check are
+   * on the database's clock, so a commit the API did not signal for is always seen.
+   */
+  async drain(workspaceId: string, shard: number): Promise<BatchResult> {
+    const started = Date.now();
+    let count = 0;
+    let extendedAt = 0;
+    for (;;) {
+      if (Date.now() - extendedAt > LINGER_MS / 2) {
+        await this.extendPolling(workspaceId, shard);
+        extendedAt = Date.now();
+      }
+      const batch = await this.dispatchBatch(workspaceId, shard);
+      count += batch.count;
+      if (batch.count) {
+        if (Date.now() - started > MAX_DRAIN_MS) return { count, more: true };
+        continue;
+      }
+      // Caught up: poll until the advertised window has passed, then go idle.
+      for (;;) {
+        const { pending, msLeft } = await this.poll(workspaceId, shard);
+        if (pending) break;
+        if (msLeft <= 0) return { count, more: false };
+        await new Promise((r) => setTimeout(r, Math.min(POLL_MS, msLeft)));
+      }
+    }
+  }
+
+  private async extendPolling(workspaceId: string, shard: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO dispatch_shards (workspace_id, shard, polling_until) VALUES ($1, $2, clock_timestamp() + make_interval(secs => $3::double precision / 1000))
+       ON CONFLICT (workspace_id, shard) DO UPDATE SET polling_until = GREATEST(dispatch_shards.polling_until, EXCLUDED.polling_until)`,
+      [workspaceId, shard, LINGER_MS],
+    );
+  }
+
+  /** Whether the shard has unprocessed rows, and how long its polling window still runs (database clock). */
+  private async poll(workspaceId: string, shard: number): Promise<{ pending: boolean; msLeft: number }> {
+    const [row] = (await this.db.query(
+      `SELECT EXISTS (SELECT 1 FROM inbound_events WHERE workspace_id = $1 AND shard = $2 AND outcome IS NULL) AS pending,
+         COALESCE((SELECT extract(epoch from (polling_until - clock_timestamp())) * 1000 FROM dispatch_shards WHERE workspace_id = $1 AND shard = $2), 0)::int AS ms_left`,
+      [workspaceId, shard],
+    )) as Array<{ pending: boolean; ms_left: number }>;
+    return { pending: row.pending, msLeft: row.ms_left };
+  }
+
+  /** One batch: claim, process and record in one transaction; then start its runs and wake its waits. */
   async dispatchBatch(workspaceId: string, shard: number): Promise<BatchResult> {
     let claimed: { count: number; more: boolean; processed: Processed } | null;
     try {

@@ -10,17 +10,19 @@ export function sendStep(delivery: DeliveryService): StepHandler<SendStep> {
   return {
     async run({ run, path, scope, resolved: s, context }) {
       const messageId = s.idempotency_key ? `${run.id}:${s.idempotency_key}` : `${run.id}:${path}`;
+      const recipient = (s.recipient as string | undefined) ?? context.recipient;
       const result = await delivery.deliver({
         workspaceId: run.workspace_id,
         messageId,
         runId: run.id,
-        recipient: (s.recipient as string | undefined) ?? context.recipient,
+        recipient,
         template: (s.template as string | undefined) ?? null,
         message: s.message ?? null,
         brand: (s.brand as string | undefined) ?? context.brand,
         channels: s.channels ?? null,
         data: scope.data as Record<string, unknown>,
         profile: scope.profile as Record<string, unknown>,
+        profileLoaded: recipient !== null && recipient === context.recipient && !s.message,
       });
       return { kind: 'done', result, messageId: result.messageId };
     },
