@@ -118,6 +118,9 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
   HERALD_WORKER_ACTIVITIES?: number;
 
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  HERALD_EAGER_START?: boolean;
+
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^\s*[0-9a-fA-F:.]+\/\d{1,3}\s*(,\s*[0-9a-fA-F:.]+\/\d{1,3}\s*)*$/, {
     message: 'HERALD_ALLOW_PRIVATE_NETWORKS must be a comma-separated list of CIDRs, e.g. 127.0.0.0/8,10.0.0.0/8',
   })
@@ -168,6 +171,8 @@ export interface HeraldConfig {
     maxConcurrentWorkflowTasks: number;
     maxConcurrentLocalActivities: number;
     maxConcurrentActivities: number;
+    /** Runs started by a worker process (dispatchers, invoke steps) ask for eager start: the first workflow task skips matching. */
+    eagerStart: boolean;
   };
   /** CIDRs that user-configured outgoing HTTP (fetch-data, webhooks) may reach despite being private. */
   allowPrivateNetworks: string[];
@@ -261,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       maxConcurrentWorkflowTasks: vars.HERALD_WORKER_WORKFLOW_TASKS ?? 40,
       maxConcurrentLocalActivities: vars.HERALD_WORKER_LOCAL_ACTIVITIES ?? 40,
       maxConcurrentActivities: vars.HERALD_WORKER_ACTIVITIES ?? 40,
+      eagerStart: vars.HERALD_EAGER_START ?? true,
     },
     allowPrivateNetworks: (vars.HERALD_ALLOW_PRIVATE_NETWORKS ?? '').split(',').map((c) => c.trim()).filter(Boolean),
     cancelTombstoneTtlMs: ttl,

@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import { notFound } from '../common/errors/api-error';
 import { Keyset, Page } from '../common/http/pagination';
 
+/** Bodies up to this size (as stored, compressed) are read with the claim itself. */
+const INLINE_BODY_BYTES = 64 * 1024;
 const LOG_KEYSET = new Keyset([{ column: 'id', type: 'bigint' }]);
 const CATALOG_KEYSET = new Keyset([{ column: 'event_id', type: 'text' }], 'ASC');
 import type { JsonObject } from '../common/json/json-merge';
@@ -12,7 +14,6 @@ import { InboundEventType } from './event-type.entity';
 import { InboundEvent, InboundEventOutcome } from './inbound-event.entity';
 import type { Queryable } from '../database/queryable';
 import type { LedgerEvent } from '../automations/runs/event-runs.service';
-import type { NormalizedEvent } from './inbound-event';
 
 export interface EventLogEntryView {
   id: string;
@@ -53,27 +54,6 @@ export interface LogFilter {
 export class EventLogService {
   constructor(@InjectDataSource() private readonly db: DataSource, private readonly mappings: MappingsService) {}
 
-  /**
-   * Commits events to the ledger in one statement (accepted, with their dispatcher shard).
-   * Returns the messageIds this call inserted (the others were already there) and, per shard
-   * that got rows, how much longer its dispatcher promised to keep polling (0: it may be idle,
-   * wake it) — read in the same statement, so it costs no round trip.
-   */
-  async insertAccepted(workspaceId: string, events: Array<NormalizedEvent & { shard: number }>): Promise<{ inserted: Set<string>; pollingMsLeft: Map<number, number> }> {
-    const rows = (await this.db.query(
-      `WITH ins AS (
-         INSERT INTO inbound_events (workspace_id, message_id, type, event_id, user_id, body, shard, state)
-         SELECT $1, e->>'messageId', e->>'type', e->>'eventId', e->>'recipientId', e->'body', (e->>'shard')::smallint, 'accepted'
-         FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n
-         ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING message_id, shard)
-       SELECT ins.message_id, ins.shard,
-         COALESCE(GREATEST(0, extract(epoch from (d.polling_until - clock_timestamp())) * 1000), 0)::int AS polling_ms_left
-       FROM ins LEFT JOIN dispatch_shards d ON d.workspace_id = $1 AND d.shard = ins.shard`,
-      [workspaceId, JSON.stringify(events.map((e) => ({ messageId: e.messageId, type: e.type, eventId: e.eventId, recipientId: e.recipientId, body: e.body, shard: e.shard })))],
-    )) as Array<{ message_id: string; shard: number; polling_ms_left: number }>;
-    return { inserted: new Set(rows.map((r) => r.message_id)), pollingMsLeft: new Map(rows.map((r) => [r.shard, r.polling_ms_left])) };
-  }
-
   /** Counts answers given as duplicates (a messageId may appear several times: each counts). */
   async countDuplicates(workspaceId: string, messageIds: string[]): Promise<void> {
     if (!messageIds.length) return;
@@ -90,20 +70,24 @@ export class EventLogService {
    * processed). Bounded by count and by body size, so a run of 4 MB events still fits.
    */
   async claim(tx: Queryable, workspaceId: string, shard: number, limit: number, maxBytes: number): Promise<{ events: LedgerEvent[]; more: boolean }> {
+    // Bodies come with the claim unless they are large; those are read once the batch's size is known.
     const heads = (await tx.query(
-      `SELECT id, pg_column_size(body) AS size FROM inbound_events
-       WHERE workspace_id = $1 AND shard = $2 AND outcome IS NULL ORDER BY id LIMIT $3 FOR UPDATE`,
-      [workspaceId, shard, limit],
-    )) as Array<{ id: string; size: number }>;
+      `SELECT id, type, event_id, user_id, pg_column_size(body) AS size, CASE WHEN pg_column_size(body) <= $4 THEN body END AS body
+       FROM inbound_events WHERE workspace_id = $1 AND shard = $2 AND outcome IS NULL ORDER BY id LIMIT $3 FOR UPDATE`,
+      [workspaceId, shard, limit, INLINE_BODY_BYTES],
+    )) as Array<LedgerEvent & { size: number }>;
     let bytes = 0;
     let take = 0;
     while (take < heads.length && (take === 0 || bytes + heads[take].size <= maxBytes)) bytes += heads[take++].size;
     if (!take) return { events: [], more: false };
-    const events = (await tx.query(
-      'SELECT id, type, event_id, user_id, body FROM inbound_events WHERE id = ANY($1::bigint[]) ORDER BY id',
-      [heads.slice(0, take).map((h) => h.id)],
-    )) as LedgerEvent[];
-    return { events, more: take < heads.length || heads.length === limit };
+    const events = heads.slice(0, take);
+    const large = events.filter((e) => e.body === null).map((e) => e.id);
+    if (large.length) {
+      const bodies = (await tx.query('SELECT id, body FROM inbound_events WHERE id = ANY($1::bigint[])', [large])) as Array<{ id: string; body: JsonObject }>;
+      const byId = new Map(bodies.map((b) => [b.id, b.body]));
+      for (const e of events) if (e.body === null) e.body = byId.get(e.id)!;
+    }
+    return { events: events.map(({ size: _size, ...e }) => e), more: take < heads.length || heads.length === limit };
   }
 
   /**

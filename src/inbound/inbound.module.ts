@@ -7,12 +7,13 @@ import { DispatchService } from './dispatch/dispatch.service';
 import { EventLogService } from './event-log.service';
 import { InboundController } from './inbound.controller';
 import { InboundService } from './inbound.service';
+import { LedgerWriter } from './ledger-writer';
 import { ReplayService } from './replay.service';
 
 @Module({
   imports: [AutomationsModule, ProfilesModule, TenantsModule],
   controllers: [InboundController],
-  providers: [InboundService, EventLogService, ReplayService, BacklogService, DispatchService],
-  exports: [EventLogService, DispatchService, InboundService],
+  providers: [InboundService, EventLogService, ReplayService, BacklogService, DispatchService, LedgerWriter],
+  exports: [EventLogService, DispatchService, InboundService, LedgerWriter],
 })
 export class InboundModule {}

@@ -8,6 +8,7 @@ import { faultPoint } from '../common/fault-injection';
 import { BacklogService } from './backlog.service';
 import { EventLogService } from './event-log.service';
 import { NormalizedEvent, normalizeEvent, splitInboundBody } from './inbound-event';
+import { LedgerWriter } from './ledger-writer';
 import { shardOf } from './shards';
 
 export const MAX_BATCH_EVENTS = 1000;
@@ -21,7 +22,8 @@ export interface AcceptedEvent {
 
 /**
  * The inbound accept point (SPEC section 2): validate, admit (backpressure), commit to the
- * ledger, answer 202. One multi-row insert for a batch; the unique (workspace, messageId) row
+ * ledger, answer 202. One multi-row insert for a batch (and, under load, for the requests
+ * that arrive together: LedgerWriter's group commit); the unique (workspace, messageId) row
  * is the permanent record, so exactly one request per messageId is answered without
  * `duplicate`. Processing is the dispatchers' job: the shards that got new rows are woken
  * (coalesced signal-with-start) after the commit, and the maintenance sweep wakes any that a
@@ -32,6 +34,7 @@ export class InboundService {
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly eventLog: EventLogService,
+    private readonly ledger: LedgerWriter,
     private readonly backlog: BacklogService,
     private readonly waker: WorkflowWaker,
   ) {}
@@ -52,8 +55,8 @@ export class InboundService {
   private async commit(workspaceId: string, events: NormalizedEvent[]): Promise<AcceptedEvent[]> {
     const firsts = new Map<string, NormalizedEvent>();
     for (const e of events) if (!firsts.has(e.messageId)) firsts.set(e.messageId, e);
-    const unique = [...firsts.values()].map((e) => ({ ...e, shard: shardOf(e.recipientId, this.config.inbound.shards) }));
-    const { inserted, pollingMsLeft } = await this.eventLog.insertAccepted(workspaceId, unique);
+    const unique = [...firsts.values()].map((e) => ({ ...e, workspaceId, shard: shardOf(e.recipientId, this.config.inbound.shards) }));
+    const { inserted, pollingMsLeft } = await this.ledger.write(unique);
     faultPoint('after-ledger-commit');
     // A dispatcher still polling for a while will see the rows on its own: no signal (no Temporal work).
     for (const [shard, msLeft] of pollingMsLeft) if (msLeft < POLLING_MARGIN_MS) this.wake(workspaceId, shard);

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowStartOptions } from '@temporalio/client';
+import { Client, Connection, ConnectionLike, WorkflowExecutionAlreadyStartedError, WorkflowStartOptions } from '@temporalio/client';
 import { ServiceUnavailableError } from '../common/errors/api-error';
 import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
 import { temporalConnectionOptions } from './temporal-connection-options';
@@ -7,6 +7,15 @@ import { TEMPORAL_ADDRESS } from './temporal.tokens';
 
 /** How long an API request waits on Temporal before answering 503. */
 const START_DEADLINE_MS = 5_000;
+
+/** Rejects when `promise` takes longer than `ms` (the worker's native connection has no per-call deadline). */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Temporal did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 /**
  * Herald's Temporal client. The connection is lazy, so the API starts (and answers 503) while
@@ -16,6 +25,8 @@ const START_DEADLINE_MS = 5_000;
 export class TemporalClientService implements OnApplicationShutdown {
   readonly connection: Connection;
   readonly client: Client;
+  /** A client on the worker's own connection, in a worker process: starts through it can be eager. */
+  private eagerClient?: Client;
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -34,11 +45,11 @@ export class TemporalClientService implements OnApplicationShutdown {
    * retention) counts as success: the caller's intent is already durable.
    * Returns true when this call started it.
    */
-  async startIdempotent(workflowType: string, options: WorkflowStartOptions): Promise<boolean> {
+  async startIdempotent(workflowType: string, options: WorkflowStartOptions, eager = false): Promise<boolean> {
     try {
-      await this.connection.withDeadline(Date.now() + START_DEADLINE_MS, () =>
-        this.client.workflow.start(workflowType, options),
-      );
+      const client = eager && this.eagerClient ? this.eagerClient : undefined;
+      if (client) await withTimeout(client.workflow.start(workflowType, { ...options, requestEagerStart: true }), START_DEADLINE_MS);
+      else await this.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => this.client.workflow.start(workflowType, options));
       return true;
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
@@ -49,6 +60,15 @@ export class TemporalClientService implements OnApplicationShutdown {
   /** Runs a Temporal call with the API's deadline, so nothing hangs on an unreachable server. */
   withDeadline<T>(fn: () => Promise<T>, ms = START_DEADLINE_MS): Promise<T> {
     return this.connection.withDeadline(Date.now() + ms, fn);
+  }
+
+  /**
+   * Called by the worker host with its connection: workflows started through it on the worker's
+   * task queue can be handed straight to this worker (eager start), saving the server a matching
+   * round trip for the first workflow task.
+   */
+  useWorkerConnection(connection: ConnectionLike): void {
+    this.eagerClient = new Client({ connection, namespace: this.config.temporal.namespace });
   }
 
   async isReachable(): Promise<boolean> {

@@ -25,6 +25,7 @@ import { FanOutService } from '../messages/fan-out.service';
 import { MessagesService } from '../messages/messages.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { LegacyServices } from './legacy-services';
+import { prebuiltBundle } from './bundle-workflows';
 import { ensureSearchAttributes } from './search-attribute-registration';
 import { TemporalClientService } from './temporal-client.service';
 import { temporalConnectionOptions } from './temporal-connection-options';
@@ -88,12 +89,14 @@ export class WorkerHostService implements OnApplicationShutdown {
       this.logger.warn(`could not check or register Herald's search attributes (${registration.error}); see README "Temporal search attributes"`);
     }
     this.connection = await NativeConnection.connect(temporalConnectionOptions(this.config.temporal, this.address));
+    this.temporalClient.useWorkerConnection(this.connection);
     const tuning = this.config.worker;
+    const bundle = this.bundlePath ?? prebuiltBundle();
     this.worker = await Worker.create({
       connection: this.connection,
       namespace: this.config.temporal.namespace,
       taskQueue: this.config.temporal.taskQueue,
-      ...(this.bundlePath ? { workflowBundle: { codePath: this.bundlePath } } : { workflowsPath: require.resolve(WORKFLOWS_ENTRY) }),
+      ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve(WORKFLOWS_ENTRY) }),
       activities: this.activities(),
       // Measured (README "Benchmarks"): a bounded sticky cache keeps memory flat with 10,000 runs
       // parked (an evicted run replays its short history when it wakes).

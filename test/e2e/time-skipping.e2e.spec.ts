@@ -3,7 +3,7 @@ import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { RunPlanner, RunRequest } from '../../src/automations/runs/run-planner.service';
 import { WaitsService } from '../../src/automations/runs/waits.service';
-import { EventLogService } from '../../src/inbound/event-log.service';
+import { LedgerWriter } from '../../src/inbound/ledger-writer';
 import { resolveTemporalBinary } from '../../src/temporal/temporal-binary';
 import pino from 'pino';
 import { installTemporalRuntime, WorkerHostService } from '../../src/temporal/worker-host.service';
@@ -82,7 +82,7 @@ describe('in the time-skipping environment', () => {
       // What a dispatcher does when the user's Upgraded event arrives: match the wait in Postgres, wake the run.
       const messageId = randomUUID();
       const event = { type: 'track' as const, messageId, recipientId: 'upgrader', userId: 'upgrader', eventId: 'track/Upgraded', body: { type: 'track', event: 'Upgraded', userId: 'upgrader', messageId } };
-      await herald.app.get(EventLogService).insertAccepted(ws.id, [{ ...event, shard: 0 }]);
+      await herald.app.get(LedgerWriter).write([{ ...event, workspaceId: ws.id, shard: 0 }]);
       const [row] = await herald.db.query('SELECT id, type, event_id, user_id, body FROM inbound_events WHERE workspace_id = $1 AND message_id = $2', [ws.id, messageId]);
       const { wakes } = await herald.db.transaction((tx) => herald.app.get(WaitsService).match(tx, ws.id, [row]));
       expect(wakes).toHaveLength(1);

@@ -1,9 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { PreparedRun } from '../../../workflows/shared/run-types';
 import { toTypedSearchAttributes } from '../../../workflows/shared/search-attributes';
 import { mapWithConcurrency } from '../../common/concurrency';
 import { ServiceUnavailableError } from '../../common/errors/api-error';
+import { HERALD_CONFIG, HeraldConfig } from '../../config/herald-config';
 import { TemporalClientService } from '../../temporal/temporal-client.service';
 import { RunsRepository } from './runs.repository';
 
@@ -19,7 +20,11 @@ const START_CONCURRENCY = 16;
 export class RunStarter {
   private readonly logger = new Logger('RunStarter');
 
-  constructor(private readonly temporal: TemporalClientService, private readonly repo: RunsRepository) {}
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly temporal: TemporalClientService,
+    private readonly repo: RunsRepository,
+  ) {}
 
   /** Starts them all; throws ServiceUnavailableError when any start failed (the others are started and marked). */
   async start(runs: PreparedRun[]): Promise<void> {
@@ -34,7 +39,7 @@ export class RunStarter {
           args: [run.input],
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           typedSearchAttributes: toTypedSearchAttributes(run.searchAttributes),
-        });
+        }, this.config.worker.eagerStart);
         started.push(run.runId);
       } catch (err) {
         failure ??= err as Error;

@@ -21,6 +21,9 @@ const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 /** Caught up, a drain keeps polling the ledger this long before it goes idle (the API skips waking it meanwhile). */
 const LINGER_MS = 1_000;
 const POLL_MS = 25;
+/** After a batch smaller than this, wait GATHER_MS so that the next one is bigger (per-batch work is the cost under load). */
+const SMALL_BATCH = 50;
+const GATHER_MS = 15;
 /** A drain hands back to its workflow after this long at work (a local activity must end well within its timeout). */
 const MAX_DRAIN_MS = 60_000;
 
@@ -80,6 +83,7 @@ export class DispatchService {
       count += batch.count;
       if (batch.count) {
         if (Date.now() - started > MAX_DRAIN_MS) return { count, more: true };
+        if (batch.count < SMALL_BATCH) await new Promise((r) => setTimeout(r, GATHER_MS));
         continue;
       }
       // Caught up: poll until the advertised window has passed, then go idle.
