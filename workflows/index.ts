@@ -2,10 +2,11 @@
 export { dispatcher } from './ingest/dispatcher.workflow';
 export { automationRun } from './automation-run/automation-run.workflow';
 export { sequenceRun } from './sequences/sequence-run.workflow';
-export { batchCollector } from './batch/batch-collector.workflow';
+export { batchWindow } from './batch/batch-window.workflow';
 export { messageWorkflow } from './delivery/message.workflow';
 export { sendRequestWorkflow } from './delivery/send-request.workflow';
 export { emitterWorkflow } from './emitter/emitter.workflow';
 export { maintenanceWorkflow } from './maintenance/maintenance.workflow';
 // No longer started: kept registered while runs started before the batched pipeline may exist.
 export { ingestWorkflow } from './legacy/ingest.workflow';
+export { batchCollector } from './batch/batch-collector.workflow';

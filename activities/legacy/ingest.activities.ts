@@ -27,7 +27,7 @@ export interface LegacyIngestDeps {
 export function createLegacyIngestActivities({ db, profiles, tenants, eventLog, eventRuns, planner, waits }: LegacyIngestDeps) {
   const ledgerEvent = async (input: IngestInput) => {
     const row = await eventLog.getBody(input.workspaceId, input.eventLogId);
-    return row ? { id: input.eventLogId, type: input.type, event_id: input.eventId, user_id: input.recipientId, body: row.body } : null;
+    return row?.body ? { id: input.eventLogId, type: input.type, event_id: input.eventId, user_id: input.recipientId, body: row.body } : null;
   };
   return {
     /** Idempotent: merging the same traits again, or re-adding a member, changes nothing. */

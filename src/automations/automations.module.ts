@@ -4,6 +4,7 @@ import { OutboxModule } from '../outbox/outbox.module';
 import { ProfilesModule } from '../profiles/profiles.module';
 import { RunEngine } from './engine/run-engine.service';
 import { MappingsService } from './mappings/mappings.service';
+import { BatchesService } from './runs/batches.service';
 import { CancelService } from './runs/cancel.service';
 import { EventRunsService } from './runs/event-runs.service';
 import { InvokeService } from './runs/invoke.service';
@@ -17,7 +18,7 @@ import { WaitsService } from './runs/waits.service';
 import { TemplatesController } from './templates/templates.controller';
 import { TemplatesService } from './templates/templates.service';
 
-const SHARED = [TemplatesService, RunsService, RunsRepository, RunPlanner, RunStarter, RunEngine, CancelService, ThrottleService, MappingsService, EventRunsService, WaitsService];
+const SHARED = [TemplatesService, RunsService, RunsRepository, RunPlanner, RunStarter, RunEngine, CancelService, ThrottleService, MappingsService, EventRunsService, WaitsService, BatchesService];
 
 @Module({
   imports: [ProfilesModule, MessagesModule, OutboxModule],

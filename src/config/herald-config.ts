@@ -106,6 +106,24 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   HERALD_SWEEP_INTERVAL?: string;
 
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  HERALD_RECONCILE_AFTER?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  HERALD_RETAIN_EVENT_BODIES?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  HERALD_RETAIN_MESSAGES?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  HERALD_RETAIN_RUNS?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  HERALD_RETAIN_OUTBOX?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  HERALD_PRUNE_INTERVAL?: string;
+
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(100_000)
   HERALD_WORKER_MAX_CACHED_WORKFLOWS?: number;
 
@@ -166,6 +184,16 @@ export interface HeraldConfig {
   };
   /** How often the maintenance schedule sweeps for work a crash left behind (ms). */
   sweepIntervalMs: number;
+  /** How long a run or message may disagree with Temporal (never started, workflow gone) before the sweep settles it (ms). */
+  reconcileAfterMs: number;
+  /** How long data is kept (ms); the pruning job runs every `pruneIntervalMs`. */
+  retention: {
+    eventBodiesMs: number;
+    messagesMs: number;
+    runsMs: number;
+    outboxMs: number;
+    pruneIntervalMs: number;
+  };
   worker: {
     maxCachedWorkflows: number;
     maxConcurrentWorkflowTasks: number;
@@ -243,6 +271,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
   const ttl = parseDurationSetting('CANCEL_TOMBSTONE_TTL', vars.CANCEL_TOMBSTONE_TTL, 5_000, problems);
   const sweepMs = parseDurationSetting('HERALD_SWEEP_INTERVAL', vars.HERALD_SWEEP_INTERVAL, 15_000, problems);
   if (sweepMs < 1000) problems.push('HERALD_SWEEP_INTERVAL: must be at least 1s');
+  const DAY = 24 * 3600_000;
+  const duration = (name: keyof EnvironmentVariables, fallback: number) => parseDurationSetting(name, vars[name] as string | undefined, fallback, problems);
+  const reconcileAfterMs = duration('HERALD_RECONCILE_AFTER', 120_000);
+  const retention = {
+    eventBodiesMs: duration('HERALD_RETAIN_EVENT_BODIES', 30 * DAY),
+    messagesMs: duration('HERALD_RETAIN_MESSAGES', 90 * DAY),
+    runsMs: duration('HERALD_RETAIN_RUNS', 90 * DAY),
+    outboxMs: duration('HERALD_RETAIN_OUTBOX', 7 * DAY),
+    pruneIntervalMs: duration('HERALD_PRUNE_INTERVAL', 3600_000),
+  };
   if (problems.length) throw new ConfigError(problems);
 
   const dataDir = path.resolve(vars.HERALD_DATA_DIR ?? '.herald');
@@ -261,6 +299,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       batchSize: vars.INBOUND_BATCH_SIZE ?? 500,
     },
     sweepIntervalMs: sweepMs,
+    reconcileAfterMs,
+    retention,
     worker: {
       maxCachedWorkflows: vars.HERALD_WORKER_MAX_CACHED_WORKFLOWS ?? 500,
       maxConcurrentWorkflowTasks: vars.HERALD_WORKER_WORKFLOW_TASKS ?? 40,

@@ -29,7 +29,8 @@ export interface EventLogEntryView {
   error: string | null;
   processed_at: string | null;
   duplicate_count: number;
-  body: JsonObject;
+  /** null once retention pruned it (HERALD_RETAIN_EVENT_BODIES); the row and its outcome stay. */
+  body: JsonObject | null;
 }
 
 export interface CatalogEntryView {
@@ -117,7 +118,7 @@ export class EventLogService {
     );
   }
 
-  async getBody(workspaceId: string, id: string): Promise<{ body: JsonObject } | null> {
+  async getBody(workspaceId: string, id: string): Promise<{ body: JsonObject | null } | null> {
     return this.db.getRepository(InboundEvent).findOne({ where: { workspaceId, id }, select: { id: true, body: true } });
   }
 

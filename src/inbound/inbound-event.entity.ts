@@ -31,8 +31,9 @@ export class InboundEvent {
   @Column('varchar', { name: 'user_id', length: 512, nullable: true })
   userId: string | null;
 
-  @Column('jsonb')
-  body: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- jsonb document
+  /** Null once the retention job pruned it (the row stays: it is the idempotency record). */
+  @Column('jsonb', { nullable: true })
+  body: Record<string, any> | null; // eslint-disable-line @typescript-eslint/no-explicit-any -- jsonb document
 
   @Column('timestamptz', { name: 'received_at', default: () => 'now()' })
   receivedAt: Date;

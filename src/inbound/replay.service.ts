@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { EventRunsService, LedgerEvent } from '../automations/runs/event-runs.service';
 import { RunPlanner } from '../automations/runs/run-planner.service';
 import { RunStarter } from '../automations/runs/run-starter.service';
-import { notFound } from '../common/errors/api-error';
+import { conflict, notFound } from '../common/errors/api-error';
 
 /** Replays a logged event through today's mappings: new, explicit runs (a fresh nonce); the original log entry stays as it was. */
 @Injectable()
@@ -25,6 +25,7 @@ export class ReplayService {
         workspaceId, eventLogId,
       ])) as LedgerEvent[];
       if (!event) throw notFound(`event log entry ${JSON.stringify(eventLogId)} not found`);
+      if (event.body === null) throw conflict(`event log entry ${eventLogId} can no longer be replayed: its body was pruned by retention (HERALD_RETAIN_EVENT_BODIES)`);
       const requests = (await this.eventRuns.requestsFor(tx, workspaceId, [event], nonce)).get(event.id)!;
       const planned = await this.planner.plan(tx, workspaceId, requests.requests);
       return { planned, problems: [...requests.problems, ...planned.flatMap((p) => (p.ok ? [] : [p.problem]))] };

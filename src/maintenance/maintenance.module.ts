@@ -1,7 +1,14 @@
 import { Module } from '@nestjs/common';
 import { AutomationsModule } from '../automations/automations.module';
+import { MessagesModule } from '../messages/messages.module';
 import { OutboxModule } from '../outbox/outbox.module';
+import { ReconcilerService } from './reconciler.service';
+import { RetentionService } from './retention.service';
 import { SweepService } from './sweep.service';
 
-@Module({ imports: [AutomationsModule, OutboxModule], providers: [SweepService], exports: [SweepService] })
+@Module({
+  imports: [AutomationsModule, OutboxModule, MessagesModule],
+  providers: [SweepService, ReconcilerService, RetentionService],
+  exports: [SweepService, ReconcilerService, RetentionService],
+})
 export class MaintenanceModule {}

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SA_WORKSPACE } from '../../workflows/shared/search-attributes';
@@ -10,18 +10,20 @@ import { WaitsService } from '../automations/runs/waits.service';
 import { mapWithConcurrency } from '../common/concurrency';
 import { OutboxService } from '../outbox/outbox.service';
 import { WorkflowWaker } from '../temporal/workflow-waker.service';
+import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
+import { ReconcilerService } from './reconciler.service';
+import { RetentionService } from './retention.service';
 
 /** Work younger than this is left alone: its own process is most likely still on it. */
 const GRACE = { inbound: '2 seconds', runStart: '10 seconds', outbox: '5 seconds', wake: '10 seconds' };
-/** A run the API recorded but could not start (it answered 503) is settled after this, if no retry started it. */
-const API_START_GIVE_UP = '2 minutes';
 const LIMIT = 1000;
 
 /**
  * The maintenance sweep (a Temporal Schedule runs it every HERALD_SWEEP_INTERVAL): finds work
  * that a crash left behind, where the durable part committed but the Temporal part was lost,
- * and finishes it. Every fix is idempotent: a wake, a start ("already started" is success), a
- * re-sent signal.
+ * and finishes it; settles rows that drifted from their workflows (ReconcilerService); and runs
+ * the pruning job when it is due (RetentionService). Every fix is idempotent: a wake, a start
+ * ("already started" is success), a re-sent signal, a settle that only moves an active row.
  */
 @Injectable()
 export class SweepService {
@@ -34,15 +36,21 @@ export class SweepService {
     private readonly repo: RunsRepository,
     private readonly starter: RunStarter,
     private readonly waits: WaitsService,
+    private readonly reconciler: ReconcilerService,
+    private readonly retention: RetentionService,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {}
 
   async sweep(): Promise<Record<string, number>> {
-    const result = {
+    const result: Record<string, number> = {
       dispatchersWoken: await this.wakeDispatchers(),
       ...(await this.startLostRuns()),
       emittersWoken: await this.wakeEmitters(),
       waitsWoken: await this.rewakeWaits(),
+      ...(await this.reconciler.reconcile()),
     };
+    const pruned = await this.retention.pruneIfDue();
+    if (pruned) for (const [table, n] of Object.entries(pruned)) result[`pruned_${table}`] = n;
     if (Object.values(result).some((n) => n > 0)) this.logger.log(`sweep: ${JSON.stringify(result)}`);
     return result;
   }
@@ -77,7 +85,7 @@ export class SweepService {
        ORDER BY r.created_at LIMIT ${LIMIT}`,
     )) as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
     const owed = rows.filter((r) => r.event_log_id !== null || r.parent_run_id !== null);
-    const fromApi = rows.filter((r) => r.event_log_id === null && r.parent_run_id === null && Date.now() - new Date(r.created_at).getTime() > 120_000);
+    const fromApi = rows.filter((r) => r.event_log_id === null && r.parent_run_id === null && Date.now() - new Date(r.created_at).getTime() > this.config.reconcileAfterMs);
     try {
       await this.starter.start(owed.map((r) => toPrepared({
         workspaceId: r.workspace_id, runId: r.id, workflowId: r.workflow_id, kind: r.kind, templateId: r.template_id, templateVersion: r.template_version,
@@ -87,7 +95,7 @@ export class SweepService {
     } catch (err) {
       this.logger.warn(`could not start ${owed.length} lost runs: ${(err as Error).message}`);
     }
-    for (const r of fromApi) await this.repo.finish(r.workspace_id, r.id, 'ERROR', `never started: the API answered 503 and the request was not retried within ${API_START_GIVE_UP}`);
+    for (const r of fromApi) await this.repo.finish(r.workspace_id, r.id, 'ERROR', 'never started: the API answered 503 and the request was not retried');
     return { runsStarted: owed.length, runsSettled: fromApi.length };
   }
 

@@ -299,9 +299,15 @@ export class DeliveryService {
   /**
    * Cancels a message that no channel attempt has claimed yet (the point of no return). Under
    * the message's row lock, so it serialises with a claim: one of the two wins, never both.
+   * (The reconciler ends a message whose workflow is gone the same way, as UNDELIVERABLE.)
    * Returns the message's status after the call and whether this call canceled it.
    */
-  async cancelIfUnsent(workspaceId: string, messageId: string, reason = 'canceled before it was sent'): Promise<{ canceled: boolean; status: MessageStatus }> {
+  async cancelIfUnsent(
+    workspaceId: string,
+    messageId: string,
+    reason = 'canceled before it was sent',
+    end: 'CANCELED' | 'UNDELIVERABLE' = 'CANCELED',
+  ): Promise<{ canceled: boolean; status: MessageStatus }> {
     const result = await this.db.transaction(async (tx) => {
       const [message] = (await tx.query('SELECT status FROM messages WHERE workspace_id = $1 AND id = $2 FOR UPDATE', [workspaceId, messageId])) as Array<{ status: MessageStatus }>;
       if (!message) return null;
@@ -311,8 +317,8 @@ export class DeliveryService {
         [workspaceId, messageId],
       )) as unknown[];
       if (claimed) return { canceled: false, status: message.status, outbound: false };
-      const { outbound } = await this.messages.transitionIn(tx, workspaceId, messageId, 'CANCELED', { reason });
-      return { canceled: true, status: 'CANCELED' as MessageStatus, outbound };
+      const { outbound } = await this.messages.transitionIn(tx, workspaceId, messageId, end, end === 'CANCELED' ? { reason } : { error: reason });
+      return { canceled: true, status: end as MessageStatus, outbound };
     });
     if (!result) throw notFound(`message ${JSON.stringify(messageId)} not found`);
     if (result.outbound) void this.outbox.wake(workspaceId);

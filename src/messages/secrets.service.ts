@@ -1,20 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
 
 const INSTALLATION = '_herald';
+/**
+ * How long a process signs with a webhook secret it read before reading it again: a rotation
+ * made through any API process reaches every worker process within this long.
+ */
+export const WEBHOOK_SECRET_TTL_MS = 5_000;
 
 /**
  * Secrets Herald signs with: the tracking-token secret (from HERALD_TRACKING_SECRET, else made
  * once and kept in Postgres so every API and worker process agrees) and each workspace's
- * webhook signing secret.
+ * webhook signing secret (cached for a few seconds per process, so a rotation reaches them all).
  */
 @Injectable()
 export class SecretsService {
   private tracking?: Promise<string>;
-  private readonly webhook = new Map<string, string>();
+  private readonly webhook = new LRUCache<string, string>({ max: 10_000, ttl: WEBHOOK_SECRET_TTL_MS });
 
   constructor(@InjectDataSource() private readonly db: DataSource, @Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {}
 

@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection, ConnectionLike, WorkflowExecutionAlreadyStartedError, WorkflowStartOptions } from '@temporalio/client';
-import { ServiceUnavailableError } from '../common/errors/api-error';
 import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
 import { temporalConnectionOptions } from './temporal-connection-options';
+import { temporalFailure } from './temporal-errors';
 import { TEMPORAL_ADDRESS } from './temporal.tokens';
 
 /** How long an API request waits on Temporal before answering 503. */
@@ -53,7 +53,7 @@ export class TemporalClientService implements OnApplicationShutdown {
       return true;
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
-      throw new ServiceUnavailableError('Temporal', this.config.retryAfterSeconds, (err as Error).message);
+      throw temporalFailure(err, this.config.retryAfterSeconds);
     }
   }
 

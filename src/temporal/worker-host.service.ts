@@ -8,6 +8,7 @@ import { createDeliveryActivities } from '../../activities/delivery.activities';
 import { createDispatchActivities } from '../../activities/dispatch.activities';
 import { createEmitterActivities } from '../../activities/emitter.activities';
 import { createEngineActivities } from '../../activities/engine.activities';
+import { BatchesService } from '../automations/runs/batches.service';
 import { createMaintenanceActivities } from '../../activities/maintenance.activities';
 import { createLegacyDeliveryActivities } from '../../activities/legacy/delivery.activities';
 import { createLegacyFetchDataActivities } from '../../activities/legacy/fetch-data.activities';
@@ -53,6 +54,7 @@ export class WorkerHostService implements OnApplicationShutdown {
     @Optional() @Inject(WORKFLOW_BUNDLE_PATH) private readonly bundlePath: string | undefined,
     private readonly temporalClient: TemporalClientService,
     private readonly engine: RunEngine,
+    private readonly batches: BatchesService,
     private readonly dispatch: DispatchService,
     private readonly delivery: DeliveryService,
     private readonly messages: MessagesService,
@@ -68,7 +70,7 @@ export class WorkerHostService implements OnApplicationShutdown {
     const { db, config, temporalClient: temporal, delivery, outbound, outbox } = this;
     const l = this.legacy;
     return {
-      ...createEngineActivities({ engine: this.engine }),
+      ...createEngineActivities({ engine: this.engine, batches: this.batches }),
       ...createDispatchActivities({ dispatch: this.dispatch }),
       ...createDeliveryActivities({ delivery, messages: this.messages, fanOut: this.fanOut }),
       ...createEmitterActivities({ outbound }),

@@ -423,6 +423,70 @@ describe('profiles with random JSON and JSON Patch', () => {
   });
 });
 
+describe('query strings and cursors on every list endpoint of the OpenAPI document', () => {
+  /** GET routes that answer a page (`items`); path parameters filled with the control workspace's ids or random text. */
+  let lists: Array<{ path: string; query: string[] }> = [];
+  beforeAll(async () => {
+    const doc = await herald.http.get('/docs/openapi.json').expect(200);
+    for (const [path, ops] of Object.entries(doc.body.paths as Record<string, Record<string, any>>)) {
+      const get = ops.get;
+      if (!get) continue;
+      const query = ((get.parameters ?? []) as Array<{ in: string; name: string }>).filter((p) => p.in === 'query').map((p) => p.name);
+      if (query.includes('cursor') || query.includes('limit')) lists.push({ path, query });
+    }
+  });
+
+  it('finds the list endpoints (a list added later is fuzzed automatically)', () => {
+    const paths = lists.map((l) => l.path);
+    for (const p of ['/automations/runs', '/messages', '/inbound/events/log', '/automations', '/notifications', '/inbox/{userId}/messages']) expect(paths).toContain(p);
+    expect(lists.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('random, forged and malformed query strings → 200/400/404, never a 500', async () => {
+    // Forged cursors: base64url of JSON of the wrong shape or types, of a real-looking key with a bad timestamp or id, or not base64 at all.
+    const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v), 'utf8').toString('base64url');
+    const forgedCursor = fc.oneof(
+      fc.jsonValue().map(b64),
+      fc.tuple(anyString, anyString).map(b64),
+      fc.tuple(fc.constantFrom('2026-13-45T99:00:00.000000Z', '9999999999999999', '-1', 'NaN', '1e400', "'; DROP TABLE runs; --", 'ffffffff-ffff-ffff-ffff-fffffffffffz'), fc.constantFrom('x', '00000000-0000-0000-0000-000000000000', '99999999999999999999', '')).map(b64),
+      fc.array(fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null)), { maxLength: 4 }).map(b64),
+      anyString,
+      fc.string({ minLength: 5000, maxLength: 9000 }),
+    );
+    const value = fc.oneof(
+      { weight: 3, arbitrary: forgedCursor.map(encodeURIComponent) },
+      { weight: 2, arbitrary: anyString.map(encodeURIComponent) },
+      { weight: 2, arbitrary: fc.oneof(fc.integer(), fc.double({ noNaN: false }), fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n })).map(String).map(encodeURIComponent) },
+      // Raw bytes a client may send unencoded, including broken percent escapes.
+      { weight: 1, arbitrary: fc.constantFrom('%', '%zz', '%E0%A4%A', '%00', '%C0%AF', '+', '[]', '[0]=1', '%F0%9F%98') },
+    );
+    const pair = (l: { query: string[] }) =>
+      fc.tuple(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...l.query) }, { weight: 1, arbitrary: anyString.map(encodeURIComponent) }, { weight: 1, arbitrary: fc.constantFrom(...l.query).map((k) => `${k}[]`) }), value);
+    const pathValue = fc.oneof(fc.constantFrom('ctrl-user', 'ctrl-tenant', 'ctrl-flow', 'ctrl-note'), anyString.filter((v) => v.length > 0 && v !== '.' && v !== '..'));
+    const request = fc.integer({ min: 0, max: lists.length - 1 }).chain((i) =>
+      fc.tuple(fc.constant(lists[i]), fc.array(pair(lists[i]), { minLength: 1, maxLength: 5 }), pathValue),
+    );
+    await run('list queries', 1_500, fc.asyncProperty(request, async ([list, pairs, id]) => {
+      const path = list.path.replace(/\{[^}]+\}/g, encodeURIComponent(id));
+      const qs = pairs.map(([k, v]) => `${k}=${v}`).join('&');
+      const res = await call(control.auth, { method: 'GET', path: `${path}?${qs}` }, [200, 400, 404]);
+      if (res.status === 200 && !Array.isArray(res.body.items)) throw new Error(`GET ${path}?${qs}: a 200 without items: ${res.text.slice(0, 300)}`);
+    }));
+  });
+
+  it('every cursor a list hands out is accepted back, and a tampered one is a 400 naming the cursor', async () => {
+    for (const list of lists.filter((l) => !l.path.includes('{'))) {
+      const first = await call(control.auth, { method: 'GET', path: `${list.path}?limit=1` }, [200]);
+      if (!first.body.cursor) continue;
+      await call(control.auth, { method: 'GET', path: `${list.path}?limit=1&cursor=${encodeURIComponent(first.body.cursor)}` }, [200]);
+      const decoded = JSON.parse(Buffer.from(first.body.cursor, 'base64url').toString('utf8')) as unknown[];
+      const tampered = Buffer.from(JSON.stringify([...decoded, 'one key too many']), 'utf8').toString('base64url');
+      const res = await call(control.auth, { method: 'GET', path: `${list.path}?cursor=${tampered}` }, [400]);
+      expect(res.body.message).toMatch(/cursor/);
+    }
+  });
+});
+
 describe('afterwards', () => {
   it('the pollution check would notice a polluted Object.prototype (so its silence means something)', () => {
     const ok = { status: 400, body: { message: 'm', type: 't' }, text: '{"message":"m","type":"t"}' } as unknown as Response;

@@ -8,8 +8,11 @@ export interface RecordedRequest {
   body: string;
 }
 
-/** A local HTTP server that records requests and answers with the statuses it is told to, in order (then 200). */
-export async function startHttpSink(statuses: number[] = []) {
+/**
+ * A local HTTP server that records requests and answers with the statuses it is told to, in
+ * order (then 200); with `holdMs`, each answer comes that long after the request (a slow receiver).
+ */
+export async function startHttpSink(statuses: number[] = [], options: { holdMs?: number } = {}) {
   const requests: RecordedRequest[] = [];
   const queue = [...statuses];
   const server = http.createServer((req, res) => {
@@ -18,9 +21,12 @@ export async function startHttpSink(statuses: number[] = []) {
     req.on('end', () => {
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
       const status = queue.shift() ?? 200;
-      res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ ok: status < 400 }));
+      const answer = () => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ ok: status < 400 }));
+      if (options.holdMs) setTimeout(answer, options.holdMs);
+      else answer();
     });
   });
+  server.requestTimeout = 0;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const { port } = server.address() as AddressInfo;
   return {

@@ -6,18 +6,39 @@ import { SMTPServer } from 'smtp-server';
 export interface SmtpSink {
   url: string;
   messages: ParsedMail[];
+  /** Messages whose DATA has been received but not yet answered (held). */
+  held(): number;
+  /** Answers an SMTP code >= 500 (a permanent failure) at RCPT for these addresses. */
+  reject(address: string, code?: number): void;
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(): Promise<SmtpSink> {
+export interface SmtpSinkOptions {
+  /** Holds each message this long after its DATA before answering 250 (a slow provider). */
+  holdMs?: number;
+}
+
+export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const messages: ParsedMail[] = [];
+  const rejected = new Map<string, number>();
+  let holding = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      const code = rejected.get(address.address.toLowerCase());
+      if (code) return callback(Object.assign(new Error(`${address.address}: mailbox unavailable`), { responseCode: code }));
+      callback();
+    },
     onData(stream, _session, callback) {
       simpleParser(stream)
-        .then((mail) => {
+        .then(async (mail) => {
+          if (options.holdMs) {
+            holding++;
+            await new Promise((r) => setTimeout(r, options.holdMs));
+            holding--;
+          }
           messages.push(mail);
           callback();
         })
@@ -28,5 +49,11 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, messages, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    held: () => holding,
+    reject: (address, code = 550) => rejected.set(address.toLowerCase(), code),
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }

@@ -20,6 +20,9 @@ export interface BatchSettings {
 export const addBatchItemSignal = defineSignal<[BatchItem]>('addBatchItem');
 
 /**
+ * No longer started (batch-window.workflow.ts keeps the decision in Postgres instead): kept
+ * registered so collectors, and legacy runs, started before it finish.
+ *
  * Collects runs for one batch key (`batch:<workspace>:<key>`, started with signal-with-start):
  * the first run collected continues with all items, the others end. Items that arrive while a
  * batch is being handed out start the next batch (continue-as-new), so none is lost.

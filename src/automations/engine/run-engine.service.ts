@@ -19,6 +19,7 @@ import { ResumeInfo, StepCall, StepHandler, StepOutcome } from './engine.types';
 import { isRetryable } from './retryable';
 import { enterPath, firstPath, nextPath, stepAt } from './step-tree';
 import { addToBatchStep } from './steps/add-to-batch.step';
+import { BatchesService } from '../runs/batches.service';
 import { branchStep } from './steps/branch.step';
 import { cancelStep } from './steps/cancel.step';
 import { delayStep } from './steps/delay.step';
@@ -73,6 +74,7 @@ export class RunEngine {
     planner: RunPlanner,
     starter: RunStarter,
     temporal: TemporalClientService,
+    batches: BatchesService,
   ) {
     this.handlers = {
       send: sendStep(delivery),
@@ -85,7 +87,7 @@ export class RunEngine {
       invoke: invokeStep(db, planner, starter),
       branch: branchStep(),
       throttle: throttleStep(throttle),
-      'add-to-batch': addToBatchStep(temporal),
+      'add-to-batch': addToBatchStep(temporal, batches),
       exit: exitStep(),
     };
   }

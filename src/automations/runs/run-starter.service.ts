@@ -3,9 +3,10 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { PreparedRun } from '../../../workflows/shared/run-types';
 import { toTypedSearchAttributes } from '../../../workflows/shared/search-attributes';
 import { mapWithConcurrency } from '../../common/concurrency';
-import { ServiceUnavailableError } from '../../common/errors/api-error';
+import { ApiError, ServiceUnavailableError } from '../../common/errors/api-error';
 import { HERALD_CONFIG, HeraldConfig } from '../../config/herald-config';
 import { TemporalClientService } from '../../temporal/temporal-client.service';
+import { TemporalRejectedError } from '../../temporal/temporal-errors';
 import { RunsRepository } from './runs.repository';
 
 const START_CONCURRENCY = 16;
@@ -31,6 +32,7 @@ export class RunStarter {
     if (!runs.length) return;
     const started: string[] = [];
     let failure: Error | undefined;
+    const rejected: Array<{ run: PreparedRun; message: string }> = [];
     await mapWithConcurrency(runs, START_CONCURRENCY, async (run) => {
       try {
         await this.temporal.startIdempotent(run.workflowType, {
@@ -43,12 +45,15 @@ export class RunStarter {
         started.push(run.runId);
       } catch (err) {
         failure ??= err as Error;
+        // Refused for good: the run ends ERROR with the cause now, rather than being retried by every sweep.
+        if (err instanceof TemporalRejectedError) rejected.push({ run, message: err.message });
       }
     });
     await this.repo.markStarted(started);
+    for (const { run, message } of rejected) await this.repo.finish(run.input.workspaceId, run.runId, 'ERROR', `not started: ${message}`);
     if (failure) {
-      this.logger.warn(`${runs.length - started.length} of ${runs.length} run starts failed (the sweep retries): ${failure.message}`);
-      throw failure instanceof ServiceUnavailableError ? failure : new ServiceUnavailableError('Temporal', 5, failure.message);
+      this.logger.warn(`${runs.length - started.length} of ${runs.length} run starts failed (${rejected.length} for good, the sweep retries the others): ${failure.message}`);
+      throw failure instanceof ApiError ? failure : new ServiceUnavailableError('Temporal', 5, failure.message);
     }
   }
 }

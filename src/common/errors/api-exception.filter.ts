@@ -31,6 +31,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
     const { status, body, retryAfter } = this.toHttp(exception);
+    // A dependency that refused for good is an operator's problem: its cause goes to the log with the request id.
+    if (status >= 500 && status !== HttpStatus.SERVICE_UNAVAILABLE && exception instanceof ApiError) {
+      const req = host.switchToHttp().getRequest<{ id?: unknown; method?: string; url?: string }>();
+      this.logger.error(`request ${String(req.id ?? '-')} ${req.method ?? ''} ${req.url ?? ''}: ${body.message}`);
+    }
     if (retryAfter) res.setHeader('Retry-After', String(retryAfter));
     res.status(status).json(body);
   }

@@ -5,6 +5,12 @@ import { DestinationRefusedError, InvalidUrlError, safeFetch } from '../../commo
 import { SecretsService } from '../secrets.service';
 import { ChannelError, ChannelReceipt, ChannelSend, ChannelTransport } from './channel.types';
 
+/**
+ * How long a receiver may take to answer (like SMTP's socket timeout). The attempt owns the
+ * delivery all along (its lease is renewed), so a slow receiver gets one POST, not a retry.
+ */
+export const WEBHOOK_TIMEOUT_MS = 30_000;
+
 /** `Herald-Signature: t=<ms>,v1=<hex HMAC-SHA256 of "t.body">`, as Stripe-style receivers verify. */
 export function webhookSignature(secret: string, timestampMs: number, body: string): string {
   const v1 = createHmac('sha256', secret).update(`${timestampMs}.${body}`).digest('hex');
@@ -26,7 +32,7 @@ export class WebhookChannel implements ChannelTransport {
       const res = await safeFetch(message.address, {
         method: 'POST',
         body,
-        timeoutMs: 15_000,
+        timeoutMs: WEBHOOK_TIMEOUT_MS,
         allowPrivateNetworks: this.config.allowPrivateNetworks,
         headers: {
           'Content-Type': 'application/json',
