@@ -444,6 +444,8 @@ describe('query strings and cursors on every list endpoint of the OpenAPI docume
 
   it('random, forged and malformed query strings → 200/400/404, never a 500', async () => {
     // Forged cursors: base64url of JSON of the wrong shape or types, of a real-looking key with a bad timestamp or id, or not base64 at all.
+    // A URL cannot carry a lone surrogate (encodeURIComponent throws on one); broken escapes are fuzzed as raw bytes below.
+    const encode = (v: string) => encodeURIComponent(v.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'));
     const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v), 'utf8').toString('base64url');
     const forgedCursor = fc.oneof(
       fc.jsonValue().map(b64),
@@ -454,21 +456,23 @@ describe('query strings and cursors on every list endpoint of the OpenAPI docume
       fc.string({ minLength: 5000, maxLength: 9000 }),
     );
     const value = fc.oneof(
-      { weight: 3, arbitrary: forgedCursor.map(encodeURIComponent) },
-      { weight: 2, arbitrary: anyString.map(encodeURIComponent) },
-      { weight: 2, arbitrary: fc.oneof(fc.integer(), fc.double({ noNaN: false }), fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n })).map(String).map(encodeURIComponent) },
+      { weight: 3, arbitrary: forgedCursor.map(encode) },
+      { weight: 2, arbitrary: anyString.map(encode) },
+      { weight: 2, arbitrary: fc.oneof(fc.integer(), fc.double({ noNaN: false }), fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n })).map(String).map(encode) },
       // Raw bytes a client may send unencoded, including broken percent escapes.
       { weight: 1, arbitrary: fc.constantFrom('%', '%zz', '%E0%A4%A', '%00', '%C0%AF', '+', '[]', '[0]=1', '%F0%9F%98') },
     );
     const pair = (l: { query: string[] }) =>
-      fc.tuple(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...l.query) }, { weight: 1, arbitrary: anyString.map(encodeURIComponent) }, { weight: 1, arbitrary: fc.constantFrom(...l.query).map((k) => `${k}[]`) }), value);
+      fc.tuple(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...l.query) }, { weight: 1, arbitrary: anyString.map(encode) }, { weight: 1, arbitrary: fc.constantFrom(...l.query).map((k) => `${k}[]`) }), value);
     const pathValue = fc.oneof(fc.constantFrom('ctrl-user', 'ctrl-tenant', 'ctrl-flow', 'ctrl-note'), anyString.filter((v) => v.length > 0 && v !== '.' && v !== '..'));
     const request = fc.integer({ min: 0, max: lists.length - 1 }).chain((i) =>
       fc.tuple(fc.constant(lists[i]), fc.array(pair(lists[i]), { minLength: 1, maxLength: 5 }), pathValue),
     );
     await run('list queries', 1_500, fc.asyncProperty(request, async ([list, pairs, id]) => {
-      const path = list.path.replace(/\{[^}]+\}/g, encodeURIComponent(id));
+      const path = list.path.replace(/\{[^}]+\}/g, encode(id));
       const qs = pairs.map(([k, v]) => `${k}=${v}`).join('&');
+      // Node's parser answers a request line over its 16 KB header limit with a bare 431 before Herald sees it.
+      fc.pre(path.length + qs.length < 12_000);
       const res = await call(control.auth, { method: 'GET', path: `${path}?${qs}` }, [200, 400, 404]);
       if (res.status === 200 && !Array.isArray(res.body.items)) throw new Error(`GET ${path}?${qs}: a 200 without items: ${res.text.slice(0, 300)}`);
     }));
