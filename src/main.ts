@@ -5,6 +5,7 @@ import { runHerald, HeraldMode } from './bootstrap/runtime';
 import { createRootLogger } from './common/logging';
 import { ConfigError, loadConfig } from './config/herald-config';
 import { withDatabase } from './bootstrap/cli-database';
+import { CliError, keysCommand, KEYS_USAGE } from './bootstrap/cli-keys';
 
 const USAGE = `Usage: herald <command>
 
@@ -13,7 +14,12 @@ const USAGE = `Usage: herald <command>
   worker                       the Temporal worker only (needs DATABASE_URL and TEMPORAL_ADDRESS)
   migrate                      apply database migrations
   workspaces create <id> [--name <name>]
-  keys create [--workspace <id>] [--name <name>]   prints a new API key once
+  keys create [--name <name>] [--expires-in "7 days"]   a new API key (printed once) for the workspace of
+                               HERALD_API_KEY/--key, through the running Herald at HERALD_URL
+  keys create --workspace <id> [--name <name>]    the same, written to the database directly
+  keys list                    the workspace's keys: status, masked key, created, expires, last used
+  keys revoke <id>             revoke a key (never the last active one)
+  keys expire <id> --expires-in "1 day"           let a key lapse later (rotation with an overlap)
 
 Settings come from the environment; see .env.example.`;
 
@@ -21,7 +27,16 @@ export async function runCli(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { workspace: { type: 'string', default: 'default' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      workspace: { type: 'string' },
+      name: { type: 'string' },
+      key: { type: 'string' },
+      url: { type: 'string' },
+      'expires-in': { type: 'string' },
+      'expires-at': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [command, sub, arg] = positionals;
   if (values.help || !command) {
@@ -47,12 +62,8 @@ export async function runCli(argv: string[]): Promise<void> {
       });
       return;
     case 'keys':
-      if (sub !== 'create') throw new UsageError('usage: herald keys create [--workspace <id>] [--name <name>]');
-      await withDatabase(config, async (ws) => {
-        const key = await ws.createKey(values.workspace!, values.name ?? 'cli');
-        console.log(`API key for workspace ${values.workspace} (shown once): ${key.key}`);
-      });
-      return;
+      if (!['create', 'list', 'revoke', 'expire'].includes(sub ?? '')) throw new UsageError(KEYS_USAGE);
+      return keysCommand(sub, arg, values, config);
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
   }
@@ -104,7 +115,7 @@ class UsageError extends Error {}
 
 if (require.main === module) {
   runCli(process.argv.slice(2)).catch((err) => {
-    if (err instanceof ConfigError || err instanceof UsageError) console.error(err.message);
+    if (err instanceof ConfigError || err instanceof UsageError || err instanceof CliError) console.error(err.message);
     else console.error(err instanceof Error ? err.stack ?? err.message : err);
     process.exit(err instanceof UsageError ? 2 : 1);
   });

@@ -7,6 +7,9 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from '../app.module';
 import { ApiExceptionFilter } from '../common/errors/api-exception.filter';
 import { dropProtoKeys } from '../common/json/json-merge';
+import { extractKey } from '../common/auth/api-key.guard';
+import { RejectionsService } from '../inbound/rejections.service';
+import { WorkspacesService } from '../workspaces/workspaces.service';
 
 /** Builds the Nest application (API and worker host) without listening yet. */
 export async function createHerald(options: AppModuleOptions): Promise<NestExpressApplication> {
@@ -20,6 +23,7 @@ export async function createHerald(options: AppModuleOptions): Promise<NestExpre
 
   // Every body is JSON whatever its Content-Type claims; `__proto__` keys are dropped while parsing.
   app.use(express.json({ limit: options.config.inboundMaxBodyBytes, type: () => true, reviver: dropProtoKeys, strict: false }));
+  app.use(countInboundRejections(app));
   app.use(bodyParserErrors);
 
   app.useGlobalFilters(new ApiExceptionFilter(options.config.retryAfterSeconds));
@@ -43,6 +47,28 @@ export async function createHerald(options: AppModuleOptions): Promise<NestExpre
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
+}
+
+/**
+ * A body the inbound endpoint cannot even parse (not JSON, not UTF-8, too large) is refused
+ * before the route runs: counted here for the key's workspace (GET /inbound/rejections).
+ */
+function countInboundRejections(app: NestExpressApplication) {
+  return (err: { type?: string; message?: string; body?: unknown } | undefined, req: Request, _res: Response, next: NextFunction) => {
+    const reason = !err ? undefined
+      : err.type === 'entity.too.large' ? 'request body is larger than the limit'
+        : err.type === 'entity.parse.failed' ? `body is not valid JSON: ${err.message}`
+          : err.type === 'charset.unsupported' || err.type === 'encoding.unsupported' ? `body must be UTF-8 JSON: ${err.message}`
+            : undefined;
+    if (!reason || req.method !== 'POST' || !/^\/inbound\/(rudderstack|segment)\/?$/.test(req.path)) return next(err);
+    const key = extractKey(req.headers.authorization);
+    const workspaces = app.get(WorkspacesService);
+    void (async () => {
+      const workspaceId = key ? await workspaces.authenticate(key).catch(() => null) : null;
+      if (workspaceId) await app.get(RejectionsService).record(workspaceId, reason, typeof err?.body === 'string' ? err.body : undefined);
+    })();
+    next(err);
+  };
 }
 
 /** body-parser's own errors (bad JSON, too large) in Herald's error shape. */

@@ -156,14 +156,20 @@ export class EventLogService {
   }
 
   async listLog(workspaceId: string, filter: LogFilter, limit: number, cursor?: string): Promise<Page<EventLogEntryView>> {
+    // Ordered by (workspace_id, id) with the workspace matched by = ANY of one element: with a
+    // plain =, Postgres drops workspace_id from the ORDER BY as a constant and may walk the global
+    // primary key on id backward, filtering out other workspaces' rows (for a workspace quiet
+    // behind busy ones, the whole ledger). This way only the per-workspace indexes give the order.
     const qb = this.db
       .getRepository(InboundEvent)
       .createQueryBuilder('e')
-      .where('e.workspace_id = :workspaceId', { workspaceId })
-      .orderBy('e.id', 'DESC')
+      .where('e.workspace_id = ANY(ARRAY[:workspaceId])', { workspaceId })
+      .orderBy('e.workspaceId', 'DESC')
+      .addOrderBy('e.id', 'DESC')
       .limit(limit + 1);
     const [before] = LOG_KEYSET.decode(cursor) ?? [];
     if (before !== undefined) qb.andWhere('e.id < :before', { before });
+    // IDX_inbound_type.
     if (filter.type) qb.andWhere('e.type = :type', { type: filter.type.toLowerCase() });
     if (filter.event) {
       const ids = filter.event.includes('/') || ['identify', 'group', 'alias', 'page', 'screen'].includes(filter.event)
@@ -175,14 +181,13 @@ export class EventLogService {
       case undefined:
       case '':
         break;
-      case 'pending':
-        qb.andWhere('e.outcome IS NULL');
-        break;
       case 'duplicate':
+        // IDX_inbound_duplicates (partial).
         qb.andWhere('e.duplicate_count > 0');
         break;
       default:
-        qb.andWhere('e.outcome = :status', { status: filter.status });
+        // pending is a null outcome: compared as IDX_inbound_outcome's expression, every status reads it in order.
+        qb.andWhere(`COALESCE(e.outcome, 'pending') = :status`, { status: filter.status });
     }
     return LOG_KEYSET.pageOf(await qb.getMany(), limit, toLogView, (e) => [e.id]);
   }

@@ -9,6 +9,8 @@ import { PageQueryDto } from '../common/http/pagination';
 import { EventLogQueryDto } from './dto/event-log-query.dto';
 import { EventLogService } from './event-log.service';
 import { InboundService } from './inbound.service';
+import { RejectionsService } from './rejections.service';
+import { ApiError } from '../common/errors/api-error';
 
 const EVENT_BODY = {
   description:
@@ -33,6 +35,7 @@ export class InboundController {
     private readonly mappings: MappingsService,
     private readonly templates: TemplatesService,
     private readonly replays: ReplayService,
+    private readonly rejections: RejectionsService,
   ) {}
 
   @Post(['rudderstack', 'segment'])
@@ -43,8 +46,19 @@ export class InboundController {
   @ApiResponse({ status: 400, description: 'invalid event, naming the field' })
   @ApiResponse({ status: 413, description: 'body over the size limit' })
   @ApiResponse({ status: 503, description: 'Temporal or Postgres unavailable; retry after Retry-After seconds' })
-  receive(@WorkspaceId() ws: string, @Body() body: unknown) {
-    return this.inbound.accept(ws, body);
+  async receive(@WorkspaceId() ws: string, @Body() body: unknown) {
+    try {
+      return await this.inbound.accept(ws, body);
+    } catch (err) {
+      if (err instanceof ApiError && err.getStatus() === 400) await this.rejections.record(ws, (err.getResponse() as { message: string }).message, body);
+      throw err;
+    }
+  }
+
+  @Get('rejections')
+  @ApiOperation({ summary: 'Requests refused as not being RudderStack events at all (400/413), counted per reason, latest first' })
+  listRejections(@WorkspaceId() ws: string, @Query() page: PageQueryDto) {
+    return this.rejections.list(ws, page.limit ?? 50, page.cursor);
   }
 
   @Get('events')

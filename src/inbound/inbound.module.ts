@@ -8,12 +8,13 @@ import { EventLogService } from './event-log.service';
 import { InboundController } from './inbound.controller';
 import { InboundService } from './inbound.service';
 import { LedgerWriter } from './ledger-writer';
+import { RejectionsService } from './rejections.service';
 import { ReplayService } from './replay.service';
 
 @Module({
   imports: [AutomationsModule, ProfilesModule, TenantsModule],
   controllers: [InboundController],
-  providers: [InboundService, EventLogService, ReplayService, BacklogService, DispatchService, LedgerWriter],
-  exports: [EventLogService, DispatchService, InboundService, LedgerWriter],
+  providers: [InboundService, EventLogService, ReplayService, BacklogService, DispatchService, LedgerWriter, RejectionsService],
+  exports: [EventLogService, DispatchService, InboundService, LedgerWriter, RejectionsService],
 })
 export class InboundModule {}

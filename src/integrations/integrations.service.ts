@@ -16,6 +16,7 @@ interface Row {
   last_error: string | null;
   last_error_at: Date | null;
   last_success_at: Date | null;
+  retrying_since: Date | null;
   events_sent: string;
   created_at: Date;
   updated_at: Date;
@@ -33,30 +34,39 @@ export class IntegrationsService {
        VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (workspace_id) DO UPDATE SET write_key_encrypted = EXCLUDED.write_key_encrypted, write_key_hint = EXCLUDED.write_key_hint,
          data_plane_url = EXCLUDED.data_plane_url, enabled = EXCLUDED.enabled, journey_events = EXCLUDED.journey_events,
-         status = 'ok', last_error = NULL, updated_at = now()`,
+         status = 'ok', last_error = NULL, retrying_since = NULL, updated_at = now()`,
       [workspaceId, sealed, mask(body.write_key), body.data_plane_url.replace(/\/+$/, ''), body.enabled ?? true, body.journey_events ?? false],
     );
     return this.get(workspaceId);
   }
 
+  /**
+   * `status` says whether events are flowing: `ok` only when nothing is pending; `sending` while
+   * a backlog drains without failures; `retrying` (with `retrying_since` and `last_error`)
+   * while the oldest pending event waits on retries (the data plane unreachable or answering
+   * 5xx/429); `failing` when it refused for good (e.g. 401: the write key is wrong) and events
+   * are kept until the integration is fixed; `disabled` when turned off.
+   */
   async get(workspaceId: string) {
     const row = await this.row(workspaceId);
     if (!row) throw notFound('no RudderStack integration: PUT /integrations/rudderstack first');
-    const [{ pending }] = (await this.db.query(
-      'SELECT count(*)::int AS pending FROM outbound_events WHERE workspace_id = $1 AND sent_at IS NULL',
+    const [{ pending, oldest }] = (await this.db.query(
+      'SELECT count(*)::int AS pending, min(created_at) AS oldest FROM outbound_events WHERE workspace_id = $1 AND sent_at IS NULL',
       [workspaceId],
-    )) as Array<{ pending: number }>;
+    )) as Array<{ pending: number; oldest: Date | null }>;
     return {
       write_key: row.write_key_hint,
       data_plane_url: row.data_plane_url,
       enabled: row.enabled,
       journey_events: row.journey_events,
-      status: row.status,
+      status: outboundStatus(row, pending),
+      retrying_since: row.status !== 'failing' && pending > 0 ? (row.retrying_since?.toISOString() ?? null) : null,
       last_error: row.last_error,
       last_error_at: row.last_error_at?.toISOString() ?? null,
       last_success_at: row.last_success_at?.toISOString() ?? null,
       events_sent: Number(row.events_sent),
       events_pending: pending,
+      oldest_pending_at: oldest?.toISOString() ?? null,
       updated_at: row.updated_at.toISOString(),
     };
   }
@@ -77,14 +87,16 @@ export class IntegrationsService {
 
   async recordSuccess(workspaceId: string, sent: number): Promise<void> {
     await this.db.query(
-      `UPDATE rudderstack_integrations SET status = 'ok', last_success_at = now(), events_sent = events_sent + $2 WHERE workspace_id = $1`,
+      `UPDATE rudderstack_integrations SET status = 'ok', retrying_since = NULL, last_success_at = now(), events_sent = events_sent + $2 WHERE workspace_id = $1`,
       [workspaceId, sent],
     );
   }
 
+  /** `failing`: refused for good; otherwise the emitter retries with backoff, and `retrying_since` keeps the first failure. */
   async recordFailure(workspaceId: string, reason: string, failing: boolean): Promise<void> {
     await this.db.query(
-      `UPDATE rudderstack_integrations SET last_error = $2, last_error_at = now(), status = CASE WHEN $3 THEN 'failing' ELSE status END
+      `UPDATE rudderstack_integrations SET last_error = $2, last_error_at = now(), status = CASE WHEN $3 THEN 'failing' ELSE 'retrying' END,
+         retrying_since = CASE WHEN $3 THEN NULL ELSE COALESCE(retrying_since, now()) END
        WHERE workspace_id = $1`,
       [workspaceId, reason, failing],
     );
@@ -94,6 +106,13 @@ export class IntegrationsService {
     const rows = (await this.db.query('SELECT * FROM rudderstack_integrations WHERE workspace_id = $1', [workspaceId])) as Row[];
     return rows[0] ?? null;
   }
+}
+
+function outboundStatus(row: Row, pending: number): 'ok' | 'sending' | 'retrying' | 'failing' | 'disabled' {
+  if (!row.enabled) return 'disabled';
+  if (row.status === 'failing') return 'failing';
+  if (pending === 0) return 'ok';
+  return row.status === 'retrying' ? 'retrying' : 'sending';
 }
 
 function mask(key: string): string {

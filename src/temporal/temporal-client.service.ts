@@ -9,7 +9,7 @@ import { TEMPORAL_ADDRESS } from './temporal.tokens';
 const START_DEADLINE_MS = 5_000;
 
 /** Rejects when `promise` takes longer than `ms` (the worker's native connection has no per-call deadline). */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`Temporal did not answer within ${ms} ms`)), ms);

@@ -1,9 +1,11 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { TemporalClientService } from './temporal-client.service';
+import { TemporalClientService, withTimeout } from './temporal-client.service';
 
 /** Terminations in flight at once: a cancel of 10,000 runs must not flood the Temporal server. */
 const CONCURRENCY = 32;
+/** A termination is given up after this long, even if the client never settles (an unreachable server). */
+const CALL_LIMIT_MS = 7_000;
 
 /**
  * Closes workflows whose rows (runs, messages) were already marked CANCELED, in the background
@@ -13,7 +15,7 @@ const CONCURRENCY = 32;
  * the next time it wakes and ends without doing anything.
  */
 @Injectable()
-export class WorkflowTerminator implements OnApplicationShutdown {
+export class WorkflowTerminator implements BeforeApplicationShutdown {
   private readonly logger = new Logger('WorkflowTerminator');
   private readonly queue: Array<{ workflowId: string; reason: string }> = [];
   private active = 0;
@@ -37,7 +39,7 @@ export class WorkflowTerminator implements OnApplicationShutdown {
     try {
       for (let item = this.queue.shift(); item; item = this.queue.shift()) {
         try {
-          await this.temporal.withDeadline(() => this.temporal.client.workflow.getHandle(item!.workflowId).terminate(item!.reason));
+          await withTimeout(this.temporal.withDeadline(() => this.temporal.client.workflow.getHandle(item!.workflowId).terminate(item!.reason)), CALL_LIMIT_MS);
         } catch (err) {
           if (!(err instanceof WorkflowNotFoundError)) this.logger.debug(`terminate ${item.workflowId}: ${(err as Error).message}`);
         }
@@ -48,8 +50,9 @@ export class WorkflowTerminator implements OnApplicationShutdown {
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the Temporal connection closes (onApplicationShutdown): a call still retrying then would throw where nobody catches it. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.queue.length = 0;
-    await this.drained();
+    await withTimeout(this.drained(), CALL_LIMIT_MS + 1_000).catch(() => undefined);
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { KeysController } from './keys.controller';
 import { WorkspacesService } from './workspaces.service';
 
-@Module({ providers: [WorkspacesService], exports: [WorkspacesService] })
+@Module({ controllers: [KeysController], providers: [WorkspacesService], exports: [WorkspacesService] })
 export class WorkspacesModule {}

@@ -280,7 +280,7 @@ function Settings() {
       ${current.loading && s === undefined && html`<p class="muted">Loading…</p>`}
       ${s === null && html`<p data-outbound="none">Not configured: nothing is sent to RudderStack.</p>`}
       ${s && html`<dl class="kv" data-outbound="settings">
-        <dt>Status</dt><dd><${Badge} status=${s.status ?? 'ok'} /></dd>
+        <dt>Status</dt><dd><${Badge} status=${s.status ?? 'ok'} />${s.retrying_since ? html` <span class="hint" data-field="retrying_since">since <${Time} value=${s.retrying_since} /></span>` : ''}</dd>
         <dt>Write key</dt><dd class="mono" data-field="write_key">${s.write_key}</dd>
         <dt>Data plane URL</dt><dd class="mono" data-field="data_plane_url">${s.data_plane_url}</dd>
         <dt>Enabled</dt><dd data-field="enabled">${s.enabled ? 'yes' : 'no'}</dd>
@@ -288,7 +288,7 @@ function Settings() {
         <dt>Last error</dt><dd data-field="last_error">${s.last_error ? html`<span class="step-error">${s.last_error}</span> <span class="hint">(<${Time} value=${s.last_error_at} />)</span>` : html`<span class="muted">none</span>`}</dd>
         <dt>Last success</dt><dd><${Time} value=${s.last_success_at} /></dd>
         <dt>Events sent</dt><dd>${s.events_sent}</dd>
-        <dt>Events pending</dt><dd>${s.events_pending}</dd>
+        <dt>Events pending</dt><dd>${s.events_pending}${s.oldest_pending_at ? html` <span class="hint">(oldest <${Time} value=${s.oldest_pending_at} />)</span>` : ''}</dd>
         <dt>Updated</dt><dd><${Time} value=${s.updated_at} /></dd>
       </dl>`}
     </section>

@@ -222,6 +222,46 @@ describe('validation', () => {
   });
 });
 
+describe('rejections', () => {
+  it('counts what was refused as not an event at all, per workspace and reason, with a sample; a bad key counts nothing', async () => {
+    const ws = await herald.newWorkspace();
+    const other = await herald.newWorkspace();
+    const post = (body: string, auth: Record<string, string> = ws.auth) => herald.http.post('/inbound/rudderstack').set(auth).set('Content-Type', 'application/json').send(body);
+    expect((await post('{"type": "track", "userId": ')).status).toBe(400);
+    expect((await post(JSON.stringify({ userId: 'u1', event: 'No Type' }))).status).toBe(400);
+    expect((await post(JSON.stringify({ type: 'track', event: 'Anon' }))).status).toBe(400);
+    expect((await post(JSON.stringify({ batch: [{ type: 'track', userId: 'ok', event: 'x' }, { type: 'track', event: 'Anon 2' }] }))).status).toBe(400);
+    expect((await post(JSON.stringify({ type: 'shout', userId: 'u1' }))).status).toBe(400);
+    // Unparseable bodies are refused before authentication (400), but only a known key's workspace counts them.
+    expect((await post('{', { Authorization: 'Bearer not-a-key' })).status).toBe(400);
+    expect((await post(JSON.stringify({ type: 'shout' }), { Authorization: 'Bearer not-a-key' })).status).toBe(401);
+
+    const rejections = await waitUntil(async () => {
+      const res = await herald.http.get('/inbound/rejections').set(ws.auth);
+      return res.status === 200 && res.body.total === 5 ? res.body : undefined;
+    }, { what: 'five rejections counted' });
+    const byReason = Object.fromEntries(rejections.items.map((r: { reason: string; count: number }) => [r.reason, r.count]));
+    expect(byReason).toEqual({
+      'body is not valid JSON': 1,
+      'type is required': 1,
+      'userId or anonymousId is required': 2,
+      'type must be one of identify, track, group, page, screen, alias': 1,
+    });
+    const anon = rejections.items.find((r: { reason: string }) => r.reason === 'userId or anonymousId is required');
+    expect(anon.sample).toContain('batch[1].userId or anonymousId is required');
+    expect(anon.sample).toContain('Anon 2');
+    // Nothing of it reached the event log, and the other workspace counted nothing.
+    expect((await herald.http.get('/inbound/events/log').set(ws.auth)).body.items).toEqual([]);
+    expect((await herald.http.get('/inbound/rejections').set(other.auth)).body).toMatchObject({ items: [], total: 0 });
+    // Pages like every list.
+    const first = await herald.http.get('/inbound/rejections').set(ws.auth).query({ limit: 2 });
+    expect(first.body.items).toHaveLength(2);
+    const second = await herald.http.get('/inbound/rejections').set(ws.auth).query({ limit: 2, cursor: first.body.cursor });
+    expect(second.body.items).toHaveLength(2);
+    expect(new Set([...first.body.items, ...second.body.items].map((r: { reason: string }) => r.reason)).size).toBe(4);
+  });
+});
+
 describe('auth', () => {
   it('401 without a key or with a wrong key; Basic auth with the key as password works', async () => {
     const ws = await herald.newWorkspace();

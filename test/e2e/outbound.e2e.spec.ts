@@ -125,6 +125,28 @@ describe('when the data plane fails', () => {
     expect((await herald.http.get('/integrations/rudderstack').set(ws.auth)).body.last_error).toBe('data plane answered HTTP 503');
   }, 90_000);
 
+  it('while the data plane keeps failing the status says retrying, since when and why; ok only once caught up', async () => {
+    const { ws, writeKey } = await setup(herald);
+    sink.failNext(4);
+    const before = Date.now();
+    await sendInbox(herald, ws.auth, 'patient');
+    const retrying = await waitUntil(async () => {
+      const v = (await herald.http.get('/integrations/rudderstack').set(ws.auth)).body;
+      return v.status === 'retrying' ? v : undefined;
+    }, { timeoutMs: 30_000, what: 'the integration to say retrying' });
+    expect(retrying.events_pending).toBeGreaterThan(0);
+    expect(retrying.last_error).toBe('data plane answered HTTP 503');
+    expect(Date.parse(retrying.retrying_since)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(retrying.oldest_pending_at)).toBeLessThanOrEqual(Date.parse(retrying.retrying_since));
+
+    const caughtUp = await waitUntil(async () => {
+      const v = (await herald.http.get('/integrations/rudderstack').set(ws.auth)).body;
+      return v.status === 'ok' ? v : undefined;
+    }, { timeoutMs: 60_000, what: 'the integration to catch up' });
+    expect(caughtUp).toMatchObject({ events_pending: 0, retrying_since: null, oldest_pending_at: null });
+    expect(eventsFor(writeKey).map((e) => e.event)).toEqual(['Message Sent', 'Message Delivered']);
+  }, 90_000);
+
   it('a refused write key marks the integration failing and keeps the events until it is fixed', async () => {
     const ws = await herald.newWorkspace();
     await herald.http.put('/integrations/rudderstack').set(ws.auth).send({ write_key: 'wrong-key', data_plane_url: sink.url }).expect(200);

@@ -58,6 +58,8 @@ const a = {
   messageId: '',
   logId: '',
   signingSecret: '',
+  keyId: '',
+  keySecret: '',
 };
 const mappedEventId = () => `track/${a.mappedEvent}`;
 
@@ -88,6 +90,7 @@ function paramValues(route: Route, name: string): string[] {
       if (route.path.startsWith('/notifications/')) return [a.notificationId];
       if (route.path.startsWith('/messages/')) return [a.messageId];
       if (route.path.startsWith('/inbox/messages/')) return [a.messageId];
+      if (route.path.startsWith('/keys/')) return [a.keyId];
       break;
   }
   throw new Error(`no mapping for path parameter "${name}" of ${route.method} ${route.path}: map it to A's value in isolation.spec.ts`);
@@ -104,6 +107,7 @@ const BODIES: Record<string, unknown> = {
   'POST /automations/{templateIdOrAlias}/invoke': { recipient: 'b-user', data: { intruder: 'b' } },
   'PUT /automations/{id}': { name: 'B rename', steps: [] },
   'PUT /notifications/{id}': { name: 'B note', channels: { inbox: { title: 'B title', body: 'B body' } } },
+  'PATCH /keys/{id}': { expires_in: '1 hour' },
 };
 
 /**
@@ -229,6 +233,18 @@ const NO_PARAM_WRITES: Record<string, Array<{ body: () => unknown; headers?: Aut
     { body: () => ({ write_key: 'b-write-key', data_plane_url: 'http://127.0.0.1:9', enabled: false }), status: [200], why: "sets B's own integration" },
   ],
   'DELETE /integrations/rudderstack': [{ body: () => undefined, status: [204], why: "deletes B's own integration (set just above)" }],
+  'POST /keys': [
+    {
+      body: () => ({ name: 'B second key' }),
+      status: [201],
+      why: "creates a key of B's own workspace",
+      check: async (res) => {
+        expect(res.body.id).not.toBe(a.keyId);
+        const mine = await herald.http.get('/keys').set({ Authorization: `Bearer ${res.body.key}` });
+        expect(mine.body.items.map((k: any) => k.id)).toContain(res.body.id);
+      },
+    },
+  ],
 };
 
 /** Every string of A's that must never appear in an answer to B (the signing secret also masked). */
@@ -261,6 +277,9 @@ function secrets(): string[] {
     a.runId,
     a.messageId,
     a.signingSecret,
+    a.keyId,
+    a.keySecret,
+    `${a.keySecret.slice(0, 7)}…`,
     `${a.signingSecret.slice(0, 6)}…`,
   ];
 }
@@ -384,6 +403,10 @@ beforeAll(async () => {
   if (rotated.status >= 300) throw new Error(`signing secret: ${rotated.status} ${rotated.text}`);
   a.signingSecret = rotated.body.secret;
   expect(a.signingSecret.length).toBeGreaterThan(10);
+  // A: a second API key (both active).
+  const created = (await ok(herald.http.post('/keys').set(A.auth).send({ name: `A key ${sfx}` }), 201)).body;
+  a.keyId = created.id;
+  a.keySecret = created.key;
 
   const doc = await herald.http.get('/docs/openapi.json');
   expect(doc.status).toBe(200);
@@ -407,7 +430,7 @@ afterAll(() => herald?.stop());
 it('enumerates the live OpenAPI document (a route added later is covered automatically)', () => {
   const keys = routes.map((r) => `${r.method} ${r.path}`);
   // A floor, not the list: these must be there; anything else found is covered too.
-  for (const k of ['GET /profiles/{userId}', 'GET /automations/runs/{runId}', 'POST /inbox/messages/{id}/read', 'GET /inbound/events/log/{id}', 'PUT /integrations/rudderstack']) {
+  for (const k of ['GET /profiles/{userId}', 'GET /automations/runs/{runId}', 'POST /inbox/messages/{id}/read', 'GET /inbound/events/log/{id}', 'PUT /integrations/rudderstack', 'DELETE /keys/{id}']) {
     expect(keys).toContain(k);
   }
   expect(routes.filter((r) => r.params.length > 0).length).toBeGreaterThanOrEqual(35);
@@ -454,7 +477,8 @@ it("B's key lists none of A's data on the routes without path parameters", async
     // B has no RudderStack integration yet: 404 is its own "none".
     const expected = route.path === '/integrations/rudderstack' ? 404 : 200;
     if (res.status !== expected) failures.push(`GET ${route.path} → ${res.status} ${res.text.slice(0, 200)} (expected ${expected})`);
-    if (res.status === 200 && Array.isArray(res.body.items) && route.path !== '/automations/sequences' && res.body.items.length !== 0) {
+    // B's own key is listed under /keys (the leak check below makes sure A's are not).
+    if (res.status === 200 && Array.isArray(res.body.items) && !['/automations/sequences', '/keys'].includes(route.path) && res.body.items.length !== 0) {
       failures.push(`GET ${route.path} with B's key lists ${res.body.items.length} items; B has none`);
     }
     try {
@@ -549,6 +573,11 @@ it("A's data is unchanged and A's waiting run is still WAITING", async () => {
   const runs = (await herald.http.get('/automations/runs').set(A.auth)).body.items;
   expect(runs.map((r: any) => r.run_id)).toEqual([a.runId]);
   expect((await herald.http.get(`/profiles/${a.userId}`).set(A.auth)).body.profile).toEqual(a.profile);
+  // A's keys (not in the snapshot: last_used_at moves) are both still active, without an expiry, and both work.
+  const keys = (await herald.http.get('/keys').set(A.auth)).body.items as Array<{ id: string; status: string; expires_at: string | null }>;
+  expect(keys.map((k) => [k.status, k.expires_at]).sort()).toEqual([['active', null], ['active', null]]);
+  expect(keys.map((k) => k.id)).toContain(a.keyId);
+  expect((await herald.http.get('/keys').set({ Authorization: `Bearer ${a.keySecret}` })).status).toBe(200);
   // The workflow itself is still running in Temporal (not only its row).
   const description = await herald.temporal.client.workflow.getHandle(`run:${A.id}:${a.runId}`).describe();
   expect(description.status.name).toBe('RUNNING');

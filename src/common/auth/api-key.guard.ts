@@ -1,14 +1,15 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { unauthorized } from '../errors/api-error';
-import { WorkspacesService } from '../../workspaces/workspaces.service';
+import { KeyCheck, WorkspacesService } from '../../workspaces/workspaces.service';
 import { IS_PUBLIC } from './public.decorator';
 import type { AuthenticatedRequest } from './workspace.decorator';
 
 /**
  * Every route needs an API key unless marked @Public(). Accepts `Authorization: Bearer <key>`
  * (what RudderStack's Courier destination sends) and Basic auth with the key as password
- * (or as user name with an empty password, as Segment-style senders do).
+ * (or as user name with an empty password, as Segment-style senders do). A key is accepted
+ * while it is neither revoked nor past its expiry; the key itself is never logged or echoed.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -19,10 +20,21 @@ export class ApiKeyGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const key = extractKey(req.headers.authorization);
     if (!key) throw unauthorized('missing API key: send Authorization: Bearer <key>');
-    const workspaceId = await this.workspaces.authenticate(key);
-    if (!workspaceId) throw unauthorized('invalid API key');
-    req.workspaceId = workspaceId;
+    const check = await this.workspaces.checkKey(key);
+    if ('refused' in check) throw unauthorized(refusal(check));
+    req.workspaceId = check.workspaceId;
     return true;
+  }
+}
+
+function refusal(check: Exclude<KeyCheck, { workspaceId: string }>): string {
+  switch (check.refused) {
+    case 'unknown':
+      return 'invalid API key';
+    case 'revoked':
+      return 'this API key was revoked';
+    case 'expired':
+      return `this API key expired at ${check.expiredAt.toISOString()}`;
   }
 }
 

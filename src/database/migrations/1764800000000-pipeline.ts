@@ -52,7 +52,12 @@ export class Pipeline1764800000000 implements MigrationInterface {
     await q.query(`ALTER TABLE "automation_runs" ADD COLUMN "checked_at" timestamptz`);
     await q.query(`ALTER TABLE "messages" ADD COLUMN "checked_at" timestamptz`);
     // List filters served by indexes (status, recipient), in each list's order.
-    await q.query(`CREATE INDEX "IDX_inbound_outcome" ON "inbound_events" ("workspace_id", "outcome", "id")`);
+    // The log's status filter compares COALESCE(outcome, 'pending'): pending (a null outcome) is read in order too.
+    await q.query(`CREATE INDEX "IDX_inbound_outcome" ON "inbound_events" ("workspace_id", (COALESCE("outcome", 'pending')), "id")`);
+    // status=duplicate: the few rows with repeats, without walking the workspace.
+    await q.query(`CREATE INDEX "IDX_inbound_duplicates" ON "inbound_events" ("workspace_id", "id") WHERE "duplicate_count" > 0`);
+    // type=…: a rare type (group) is read in order instead of filtered out of the whole workspace.
+    await q.query(`CREATE INDEX "IDX_inbound_type" ON "inbound_events" ("workspace_id", "type", "id")`);
     await q.query(`CREATE INDEX "IDX_runs_status" ON "automation_runs" ("workspace_id", "status", "created_at" DESC, "id" DESC)`);
     await q.query(`CREATE INDEX "IDX_runs_recipient" ON "automation_runs" ("workspace_id", "recipient", "created_at" DESC, "id" DESC)`);
     await q.query(`DROP INDEX "IDX_runs_template"`);
@@ -98,7 +103,7 @@ export class Pipeline1764800000000 implements MigrationInterface {
     await q.query(`DROP TABLE "inbound_rejections"`);
     await q.query(`DROP TABLE "maintenance_state"`);
     for (const index of ['IDX_outbound_sent', 'IDX_messages_updated', 'IDX_runs_finished', 'IDX_inbound_received', 'IDX_messages_queued', 'IDX_messages_status',
-      'IDX_runs_sequence', 'IDX_runs_recipient', 'IDX_runs_status', 'IDX_inbound_outcome', 'IDX_runs_template', 'IDX_messages_recipient']) await q.query(`DROP INDEX "${index}"`);
+      'IDX_runs_sequence', 'IDX_runs_recipient', 'IDX_runs_status', 'IDX_inbound_type', 'IDX_inbound_duplicates', 'IDX_inbound_outcome', 'IDX_runs_template', 'IDX_messages_recipient']) await q.query(`DROP INDEX "${index}"`);
     await q.query(`CREATE INDEX "IDX_runs_template" ON "automation_runs" ("workspace_id", "template_id", "created_at" DESC)`);
     await q.query(`CREATE INDEX "IDX_messages_recipient" ON "messages" ("workspace_id", "recipient", "enqueued_at" DESC)`);
     await q.query(`UPDATE "inbound_events" SET "body" = '{}' WHERE "body" IS NULL`);
