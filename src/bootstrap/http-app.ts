@@ -2,11 +2,11 @@ import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/co
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import express, { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from '../app.module';
 import { ApiExceptionFilter } from '../common/errors/api-exception.filter';
-import { dropProtoKeys } from '../common/json/json-merge';
+import { bodyGate } from '../common/http/body-gate';
 import { extractKey } from '../common/auth/api-key.guard';
 import { RejectionsService } from '../inbound/rejections.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
@@ -21,8 +21,12 @@ export async function createHerald(options: AppModuleOptions): Promise<NestExpre
   app.set('trust proxy', true);
   app.disable('x-powered-by');
 
-  // Every body is JSON whatever its Content-Type claims; `__proto__` keys are dropped while parsing.
-  app.use(express.json({ limit: options.config.inboundMaxBodyBytes, type: () => true, reviver: dropProtoKeys, strict: false }));
+  // Slow clients cannot hold a socket: headers within 10 s, the whole request within 30 s.
+  const server = app.getHttpServer();
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  app.use(...bodyGate(options.config.inboundMaxBodyBytes, () => app.get(WorkspacesService)));
   app.use(countInboundRejections(app));
   app.use(bodyParserErrors);
 

@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { unseal, seal } from '../common/crypto/secret-box';
-import { notFound } from '../common/errors/api-error';
+import { badRequest, notFound } from '../common/errors/api-error';
+import { checkDestination, DestinationRefusedError } from '../common/net/safe-fetch';
+import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
 import { SecretsService } from '../messages/secrets.service';
 import { RudderstackIntegrationDto } from './dto/rudderstack.dto';
 
@@ -25,9 +27,14 @@ interface Row {
 /** The RudderStack outbound integration of a workspace; the write key is sealed at rest and shown masked. */
 @Injectable()
 export class IntegrationsService {
-  constructor(@InjectDataSource() private readonly db: DataSource, private readonly secrets: SecretsService) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly secrets: SecretsService,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+  ) {}
 
   async put(workspaceId: string, body: RudderstackIntegrationDto) {
+    const dataPlaneUrl = await this.dataPlaneUrl(body.data_plane_url);
     const sealed = seal(body.write_key, await this.secrets.sealingKey());
     await this.db.query(
       `INSERT INTO rudderstack_integrations (workspace_id, write_key_encrypted, write_key_hint, data_plane_url, enabled, journey_events)
@@ -35,7 +42,7 @@ export class IntegrationsService {
        ON CONFLICT (workspace_id) DO UPDATE SET write_key_encrypted = EXCLUDED.write_key_encrypted, write_key_hint = EXCLUDED.write_key_hint,
          data_plane_url = EXCLUDED.data_plane_url, enabled = EXCLUDED.enabled, journey_events = EXCLUDED.journey_events,
          status = 'ok', last_error = NULL, retrying_since = NULL, updated_at = now()`,
-      [workspaceId, sealed, mask(body.write_key), body.data_plane_url.replace(/\/+$/, ''), body.enabled ?? true, body.journey_events ?? false],
+      [workspaceId, sealed, mask(body.write_key), dataPlaneUrl, body.enabled ?? true, body.journey_events ?? false],
     );
     return this.get(workspaceId);
   }
@@ -79,6 +86,31 @@ export class IntegrationsService {
   }
 
   /** The write key in clear, for the flush activity only. */
+  /**
+   * The data plane's base URL as stored: http(s), no credentials, query or fragment (the SDK
+   * appends /v1/batch to it, so a query would swallow that path), no trailing slash, and not a
+   * private address unless HERALD_ALLOW_PRIVATE_NETWORKS allows it (checked again at every connect).
+   */
+  private async dataPlaneUrl(input: string): Promise<string> {
+    let url: URL;
+    try {
+      url = new URL(input);
+    } catch {
+      throw badRequest('data_plane_url must be an absolute http(s) URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badRequest('data_plane_url must be an http(s) URL');
+    if (url.username || url.password) throw badRequest('data_plane_url must not contain credentials (the write key is sent as Basic auth)');
+    if (url.search || input.includes('?')) throw badRequest('data_plane_url must not have a query string: the SDK appends /v1/batch to it');
+    if (url.hash || input.includes('#')) throw badRequest('data_plane_url must not have a fragment');
+    try {
+      await checkDestination(url, this.config.allowPrivateNetworks);
+    } catch (err) {
+      if (err instanceof DestinationRefusedError) throw badRequest(`data_plane_url: ${err.message}`);
+      throw err;
+    }
+    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+  }
+
   async credentials(workspaceId: string): Promise<{ writeKey: string; dataPlaneUrl: string; enabled: boolean } | null> {
     const row = await this.row(workspaceId);
     if (!row) return null;
@@ -115,6 +147,7 @@ function outboundStatus(row: Row, pending: number): 'ok' | 'sending' | 'retrying
   return row.status === 'retrying' ? 'retrying' : 'sending';
 }
 
+/** The write key as shown: its last four characters only (fewer for a very short key). */
 function mask(key: string): string {
-  return `${key.slice(0, 4)}…`;
+  return `…${key.slice(-Math.min(4, Math.floor(key.length / 3)))}`;
 }

@@ -109,7 +109,8 @@ export class OutboundService {
       retryCount: 0, // the emitter workflow retries, with durable backoff
       logLevel: 'none',
       errorHandler: () => undefined,
-      axiosConfig: { ...guardedAgents(this.config.allowPrivateNetworks), timeout: 15_000 },
+      // No redirects: a data plane does not redirect, and a hop is a way to reach an address the URL check never saw.
+      axiosConfig: { ...guardedAgents(this.config.allowPrivateNetworks), timeout: 15_000, maxRedirects: 0 },
     });
     // The SDK sends the very first event of a new client on its own; marking it flushed keeps the batch whole.
     (client as unknown as { flushed: boolean }).flushed = true;
@@ -129,7 +130,11 @@ export class OutboundService {
     if (!failures.length) return null;
     const err = failures[0] as { response?: { status?: number }; code?: string; message?: string };
     const status = err.response?.status;
-    if (status === undefined) return { message: `data plane unreachable: ${err.code ?? err.message}`, retryable: err.code !== 'EREFUSED_PRIVATE' };
+    if (status === undefined) {
+      // Refused by the address guard: for good, and said as such (its message names host and address, never the path).
+      if (err.code === 'EREFUSED_PRIVATE') return { message: `data plane refused: ${err.message}`, retryable: false };
+      return { message: `data plane unreachable: ${err.code ?? err.message}`, retryable: true };
+    }
     const retryable = status >= 500 || status === 429 || status === 408;
     return { message: `data plane answered HTTP ${status}${status === 401 ? ' (is the write key right?)' : ''}`, retryable };
   }

@@ -17,7 +17,8 @@ export interface PruneResult {
  * The pruning job (part of the maintenance schedule, at most every HERALD_PRUNE_INTERVAL):
  * deletes what has passed its retention, in batches so no statement holds locks for long.
  * The inbound ledger's rows stay forever (they are the permanent idempotency record); only their
- * bodies go. Everything else goes whole: finished runs with their steps, messages with their
+ * bodies go. Everything else goes whole: finished runs with their steps, messages (not one still
+ * waiting to be sent, however old: a long delay or a paused channel) with their
  * history, channel attempts and inbox entries, sent outbound events, old tombstones and throttle
  * decisions.
  */
@@ -59,7 +60,7 @@ export class RetentionService {
       ),
       messages: await this.batched(
         `WITH gone AS (DELETE FROM messages WHERE (workspace_id, id) IN (
-           SELECT workspace_id, id FROM messages WHERE updated_at < ${age(r.messagesMs)} LIMIT ${BATCH}) RETURNING workspace_id, id),
+           SELECT workspace_id, id FROM messages WHERE updated_at < ${age(r.messagesMs)} AND status <> 'ENQUEUED' LIMIT ${BATCH}) RETURNING workspace_id, id),
          history AS (DELETE FROM message_events e USING gone WHERE e.workspace_id = gone.workspace_id AND e.message_id = gone.id),
          attempts AS (DELETE FROM channel_deliveries c USING gone WHERE c.workspace_id = gone.workspace_id AND c.message_id = gone.id),
          inbox AS (DELETE FROM inbox_messages i USING gone WHERE i.workspace_id = gone.workspace_id AND i.id = gone.id)

@@ -16,6 +16,7 @@ import { ChannelError, ChannelTransport } from './channels/channel.types';
 import { EmailChannel } from './channels/email.channel';
 import { InboxChannel } from './channels/inbox.channel';
 import { WebhookChannel } from './channels/webhook.channel';
+import { isSingleEmailAddress } from './channels/email-address';
 import { DeliveryPlan, DeliveryRequest, DeliveryResult, FINAL_MESSAGE_STATUSES, MessageStatus } from './delivery.types';
 import { faultPoint } from '../common/fault-injection';
 import { MessagesService } from './messages.service';
@@ -128,6 +129,9 @@ export class DeliveryService {
     const channels: ChannelName[] = [];
     for (const channel of order) {
       if (template && !template.channels[channel]) skipped.push(`${channel}: not in the template`);
+      else if (channel === 'email' && addresses.email && !isSingleEmailAddress(addresses.email)) {
+        skipped.push('email: the address is not one plain email address (lists, display names and line breaks are refused)');
+      }
       else if (!addresses[channel]) skipped.push(`${channel}: ${channel === 'inbox' ? 'no user id' : `no ${channel === 'email' ? 'email address' : 'webhook URL'}`}`);
       else channels.push(channel);
     }

@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DurationError, parseDuration, untilToDelayMs } from '../../workflows/shared/durations';
 import { messageWorkflowId, sendRequestWorkflowId } from '../../workflows/shared/workflow-ids';
+import { firstNulPath } from '../common/json/nul-characters';
+import { isSingleEmailAddress } from './channels/email-address';
 import { badRequest, conflict } from '../common/errors/api-error';
 import { derivedUuid } from '../common/ids';
 import { TemporalClientService } from '../temporal/temporal-client.service';
@@ -35,7 +37,10 @@ export class SendService {
     const email = typeof to.email === 'string' && to.email ? to.email : null;
     const tenantId = typeof to.tenant_id === 'string' && to.tenant_id ? to.tenant_id : null;
     if (!userId && !email && !tenantId) throw badRequest('message.to needs user_id, email or tenant_id');
+    if (email && !isSingleEmailAddress(email)) throw badRequest('message.to.email must be one plain email address (no list, display name or line break)');
     if (!m.template && !m.content) throw badRequest('message needs template or content');
+    const nul = firstNulPath(m, 'message');
+    if (nul) throw badRequest(`${nul} contains a NUL character (\\u0000), which cannot be stored`);
     if (m.routing?.method && !['single', 'all'].includes(m.routing.method)) throw badRequest('message.routing.method must be single or all');
     if (m.delay) {
       try {

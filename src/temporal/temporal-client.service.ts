@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { Client, Connection, ConnectionLike, WorkflowExecutionAlreadyStartedError, WorkflowStartOptions } from '@temporalio/client';
+import { InterceptingCall, Interceptor } from '@grpc/grpc-js';
+import { Client, Connection, ConnectionLike, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, WorkflowExecutionAlreadyStartedError, WorkflowStartOptions } from '@temporalio/client';
 import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
 import { temporalConnectionOptions } from './temporal-connection-options';
 import { temporalFailure } from './temporal-errors';
@@ -25,6 +26,24 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export class TemporalClientService implements OnApplicationShutdown {
   readonly connection: Connection;
   readonly client: Client;
+  /** Calls between their start and their final status, retries included. */
+  private inFlight = 0;
+  private readonly countCalls: Interceptor = (options, nextCall) =>
+    new InterceptingCall(nextCall(options), {
+      start: (metadata, listener, next) => {
+        this.inFlight++;
+        let done = false;
+        next(metadata, {
+          onReceiveStatus: (status, nextStatus) => {
+            if (!done) {
+              done = true;
+              this.inFlight--;
+            }
+            nextStatus(status);
+          },
+        });
+      },
+    });
   /** A client on the worker's own connection, in a worker process: starts through it can be eager. */
   private eagerClient?: Client;
 
@@ -32,7 +51,12 @@ export class TemporalClientService implements OnApplicationShutdown {
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     @Inject(TEMPORAL_ADDRESS) address: string,
   ) {
-    this.connection = Connection.lazy({ ...temporalConnectionOptions(config.temporal, address), connectTimeout: START_DEADLINE_MS });
+    this.connection = Connection.lazy({
+      ...temporalConnectionOptions(config.temporal, address),
+      connectTimeout: START_DEADLINE_MS,
+      // Outermost: counts a call until its final status, retries included (see onApplicationShutdown).
+      interceptors: [this.countCalls, makeGrpcRetryInterceptor(defaultGrpcRetryOptions())],
+    });
     this.client = new Client({ connection: this.connection, namespace: config.temporal.namespace });
   }
 
@@ -89,7 +113,14 @@ export class TemporalClientService implements OnApplicationShutdown {
     return `${base.replace(/\/$/, '')}/namespaces/${encodeURIComponent(this.config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
   }
 
+  /**
+   * Closes the connection once no call is in flight (each has a deadline of a few seconds): the
+   * SDK's retry interceptor would otherwise fire a pending retry on the closed channel, which
+   * throws where nobody can catch it.
+   */
   async onApplicationShutdown(): Promise<void> {
+    const until = Date.now() + START_DEADLINE_MS + 2_000;
+    while (this.inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     await this.connection.close().catch(() => undefined);
   }
 }

@@ -1,4 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
+import { NamespaceNotFoundError } from '@temporalio/client';
 import { ApiError, ServiceUnavailableError } from '../common/errors/api-error';
 
 /** gRPC codes a retry cannot get past: the request itself (or the namespace's setup) is wrong. */
@@ -31,6 +32,8 @@ export class TemporalRejectedError extends ApiError {
 /** What a failed Temporal call means for the API: a permanent rejection, or a dependency to retry (503). */
 export function temporalFailure(err: unknown, retryAfterSeconds: number): ApiError {
   if (err instanceof ApiError) return err;
+  // The SDK turns this NOT_FOUND into its own error, without the gRPC code.
+  if (err instanceof NamespaceNotFoundError) return new TemporalRejectedError('NOT_FOUND', err.message);
   const e = err as { code?: unknown; details?: unknown; message?: string; cause?: { code?: unknown; details?: unknown; message?: string } } | null;
   const code = typeof e?.cause?.code === 'number' ? e.cause.code : typeof e?.code === 'number' ? e.code : undefined;
   if (code !== undefined && PERMANENT_CODES[code]) {

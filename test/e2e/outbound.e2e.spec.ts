@@ -44,7 +44,7 @@ describe('PUT/GET/DELETE /integrations/rudderstack', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.message).toBe('data_plane_url must be an http(s) URL');
     const put = await herald.http.put('/integrations/rudderstack').set(ws.auth).send({ write_key: 'secret-write-key-123', data_plane_url: 'https://dp.example.com/' });
-    expect(put.body).toMatchObject({ write_key: 'secr…', data_plane_url: 'https://dp.example.com', enabled: true, journey_events: false, status: 'ok', events_pending: 0 });
+    expect(put.body).toMatchObject({ write_key: '…-123', data_plane_url: 'https://dp.example.com', enabled: true, journey_events: false, status: 'ok', events_pending: 0 });
     expect(JSON.stringify(put.body)).not.toContain('secret-write-key-123');
     const [row] = await herald.db.query('SELECT write_key_encrypted FROM rudderstack_integrations WHERE workspace_id = $1', [ws.id]);
     expect(row.write_key_encrypted).not.toContain('secret-write-key-123');

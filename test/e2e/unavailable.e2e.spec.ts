@@ -97,3 +97,23 @@ describe('Postgres unreachable', () => {
     }
   });
 });
+
+describe('Temporal refusing for good', () => {
+  let herald: TestHerald;
+  beforeAll(async () => {
+    // A namespace that does not exist: every start is NOT_FOUND, which no retry gets past.
+    herald = await startTestHerald({ worker: false, env: { TEMPORAL_NAMESPACE: `missing-${randomUUID()}` } });
+  });
+  afterAll(async () => {
+    await herald?.stop();
+  });
+
+  it('answers 502 naming the cause (not a retryable 503) and ends the run ERROR', async () => {
+    const ws = await herald.newWorkspace();
+    const res = await herald.http.post('/automations/invoke').set(ws.auth).send({ recipient: 'u', automation: { steps: [{ action: 'exit' }] } });
+    expect({ status: res.status, retryAfter: res.headers['retry-after'], type: res.body.type }).toEqual({ status: 502, retryAfter: undefined, type: 'api_error' });
+    expect(res.body.message).toMatch(/^Temporal rejected the request \(NOT_FOUND\): .*namespace/i);
+    const runs = (await herald.http.get('/automations/runs').set(ws.auth)).body.items;
+    expect(runs.map((r: any) => r.status)).toEqual(['ERROR']);
+  });
+});

@@ -230,7 +230,7 @@ const NO_PARAM_WRITES: Record<string, Array<{ body: () => unknown; headers?: Aut
     },
   ],
   'PUT /integrations/rudderstack': [
-    { body: () => ({ write_key: 'b-write-key', data_plane_url: 'http://127.0.0.1:9', enabled: false }), status: [200], why: "sets B's own integration" },
+    { body: () => ({ write_key: 'b-write-key', data_plane_url: 'https://dataplane.example.com', enabled: false }), status: [200], why: "sets B's own integration" },
   ],
   'DELETE /integrations/rudderstack': [{ body: () => undefined, status: [204], why: "deletes B's own integration (set just above)" }],
   'POST /keys': [
@@ -350,7 +350,7 @@ async function snapshotA() {
 let before: Awaited<ReturnType<typeof snapshotA>>;
 
 beforeAll(async () => {
-  herald = await startTestHerald();
+  herald = await startTestHerald({ env: { HERALD_ALLOW_PRIVATE_NETWORKS: "127.0.0.1/32" } });
   A = await herald.newWorkspace();
   B = await herald.newWorkspace();
   const ok = async (res: Promise<Response> | Response, status: number) => {

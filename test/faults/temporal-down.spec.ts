@@ -106,7 +106,7 @@ beforeAll(async () => {
   await ok(up.http.put('/integrations/rudderstack').set(a).send({ write_key: 'td-write-key', data_plane_url: 'http://127.0.0.1:9', enabled: true, journey_events: true }), 200);
   await ok(up.http.post('/webhooks/signing-secret').set(a), 201);
 
-  down = await startTestHerald({ worker: false, temporalAddress: `127.0.0.1:${await freePort()}` });
+  down = await startTestHerald({ worker: false, temporalAddress: `127.0.0.1:${await freePort()}`, env: { HERALD_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32' } });
   const doc = await down.http.get('/docs/openapi.json').expect(200);
   for (const [path, ops] of Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)) {
     for (const method of Object.keys(ops)) {

@@ -8,7 +8,7 @@ import { runMigrations } from '../../src/database/migrate';
 import { startEmbeddedTemporal } from '../../src/temporal/embedded-temporal';
 import { WORKFLOWS_ENTRY } from '../../src/temporal/worker-host.service';
 import { freePort } from '../support/ports';
-import { TestServers, TEST_SERVERS_FILE } from './test-env';
+import type { TestServers } from './test-env';
 
 /**
  * One real Postgres and one real Temporal dev server for the whole run, and the workflow
@@ -29,8 +29,10 @@ export default async function globalSetup(): Promise<void> {
   fs.writeFileSync(workflowBundlePath, bundle.code);
 
   const servers: TestServers = { databaseUrl: pg.url, temporalAddress: temporal.address, workflowBundlePath, rootDir };
-  fs.writeFileSync(TEST_SERVERS_FILE, JSON.stringify(servers));
-  process.env.HERALD_TEST_SERVERS_FILE = TEST_SERVERS_FILE;
+  // In this run's own directory: two runs on one machine (a CI clone beside a working tree) must not share it.
+  const serversFile = path.join(rootDir, 'servers.json');
+  fs.writeFileSync(serversFile, JSON.stringify(servers));
+  process.env.HERALD_TEST_SERVERS_FILE = serversFile;
   (globalThis as Record<string, unknown>).__heraldTestServers = { pg, temporal, rootDir };
   console.log(`\n[global-setup] Postgres ${pg.url.replace(/:[^:@]*@/, ':***@')}, Temporal ${temporal.address}, ready in ${Date.now() - started} ms`);
 }

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import { TEST_SERVERS_FILE } from './test-env';
 
 export default async function globalTeardown(): Promise<void> {
   const servers = (globalThis as Record<string, unknown>).__heraldTestServers as
@@ -8,5 +7,4 @@ export default async function globalTeardown(): Promise<void> {
   if (!servers) return;
   await Promise.allSettled([servers.temporal.stop(), servers.pg.stop()]);
   fs.rmSync(servers.rootDir, { recursive: true, force: true });
-  fs.rmSync(TEST_SERVERS_FILE, { force: true });
 }

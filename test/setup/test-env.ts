@@ -1,6 +1,4 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 
 /** What global setup started, handed to test files through a JSON file. */
 export interface TestServers {
@@ -10,8 +8,9 @@ export interface TestServers {
   rootDir: string;
 }
 
-export const TEST_SERVERS_FILE = path.join(os.tmpdir(), `herald-test-servers-${process.env.HERALD_TEST_RUN_ID ?? 'default'}.json`);
-
+/** Set by global setup to a file in the run's own temporary directory. */
 export function readTestServers(): TestServers {
-  return JSON.parse(fs.readFileSync(process.env.HERALD_TEST_SERVERS_FILE ?? TEST_SERVERS_FILE, 'utf8')) as TestServers;
+  const file = process.env.HERALD_TEST_SERVERS_FILE;
+  if (!file) throw new Error('HERALD_TEST_SERVERS_FILE is not set: run the tests through jest (its global setup starts the servers)');
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as TestServers;
 }

@@ -6,6 +6,8 @@ import { SMTPServer } from 'smtp-server';
 export interface SmtpSink {
   url: string;
   messages: ParsedMail[];
+  /** Every RCPT TO address the sink was given (the envelope, whatever the headers say). */
+  envelope: string[];
   /** Messages whose DATA has been received but not yet answered (held). */
   held(): number;
   /** Answers an SMTP code >= 500 (a permanent failure) at RCPT for these addresses. */
@@ -20,6 +22,7 @@ export interface SmtpSinkOptions {
 
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const messages: ParsedMail[] = [];
+  const envelope: string[] = [];
   const rejected = new Map<string, number>();
   let holding = 0;
   const server = new SMTPServer({
@@ -27,6 +30,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     onRcptTo(address, _session, callback) {
+      envelope.push(address.address);
       const code = rejected.get(address.address.toLowerCase());
       if (code) return callback(Object.assign(new Error(`${address.address}: mailbox unavailable`), { responseCode: code }));
       callback();
@@ -52,6 +56,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    envelope,
     held: () => holding,
     reject: (address, code = 550) => rejected.set(address.toLowerCase(), code),
     close: () => new Promise((r) => server.close(() => r())),

@@ -331,3 +331,21 @@ describe('validateInterpolations', () => {
     expect(validateInterpolations({ a: 'refs.x..y' })).toMatch(/^a: invalid path/);
   });
 });
+
+describe('expression bounds (issue 12, item 7)', () => {
+  it('an if of 100,000 && terms is a clear problem, not a stack overflow', () => {
+    const huge = Array.from({ length: 100_000 }, (_, i) => `data.a${i}`).join(' && ');
+    expect(validateCondition(huge)).toMatch(/^expression: expression too long \(\d+ characters; at most 4000\)$/);
+    expect(() => evaluate(huge, {})).toThrow(ExpressionError);
+  });
+
+  it('a short expression nested beyond the depth bound is refused; one within it still works', () => {
+    const members = `data${'.a'.repeat(150)}`;
+    const chain = Array.from({ length: 150 }, () => '1').join(' + ');
+    for (const e of [members, chain]) expect(validateCondition(e)).toMatch(/nested too deeply|unsupported operator/);
+    expect(validateCondition(members)).toMatch(/nested too deeply/);
+    expect(validateCondition(`${'!'.repeat(200)}true`)).toMatch(/nested too deeply/);
+    expect(validateCondition(Array.from({ length: 50 }, (_, i) => `data.a${i} == ${i}`).join(' || '))).toBeUndefined();
+    expect(evaluate(`${'('.repeat(40)}data.x${')'.repeat(40)} == 3`, { data: { x: '3' } })).toBe(true);
+  });
+});

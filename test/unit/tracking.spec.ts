@@ -1,6 +1,7 @@
 import * as cheerio from 'cheerio';
 import { createHmac } from 'crypto';
 import {
+  isTrackingTokenExpired,
   MAX_TRACKING_TOKEN_LENGTH,
   signTrackingToken,
   TrackingClaims,
@@ -21,8 +22,9 @@ describe('tracking tokens', () => {
   const open: TrackingClaims = { w: 'ws_1', m: 'msg_1', k: 'o' };
 
   it('round-trips click and open claims', () => {
-    expect(verifyTrackingToken(signTrackingToken(click, SECRET), SECRET)).toEqual(click);
-    expect(verifyTrackingToken(signTrackingToken(open, SECRET), SECRET)).toEqual(open);
+    const x = expect.any(Number);
+    expect(verifyTrackingToken(signTrackingToken(click, SECRET), SECRET)).toEqual({ ...click, x });
+    expect(verifyTrackingToken(signTrackingToken(open, SECRET), SECRET)).toEqual({ ...open, x });
   });
 
   it('is URL-safe: two unpadded base64url parts', () => {
@@ -92,8 +94,8 @@ describe('tracking tokens', () => {
     }
     expect(() => signTrackingToken({ w: 'w', m: 'm', k: 'c', u: 'javascript:alert(1)' }, SECRET)).toThrow(TypeError);
     // Sanity: the same forge helper does produce a valid token for a good URL.
-    expect(verifyTrackingToken(forge(JSON.stringify({ w: 'w', m: 'm', k: 'c', u: 'http://ok.example/' })), SECRET)).toEqual({
-      w: 'w', m: 'm', k: 'c', u: 'http://ok.example/',
+    expect(verifyTrackingToken(forge(JSON.stringify({ w: 'w', m: 'm', k: 'c', u: 'http://ok.example/', x: 4102444800 })), SECRET)).toEqual({
+      w: 'w', m: 'm', k: 'c', u: 'http://ok.example/', x: 4102444800,
     });
   });
 
@@ -138,12 +140,12 @@ describe('addEmailTracking', () => {
     const hrefs = $('a').map((_, a) => $(a).attr('href')).get();
     expect(hrefs).toHaveLength(3);
     hrefs.forEach((href, i) => {
-      expect(verifyHref(href, clickPrefix)).toEqual({ w: 'ws_1', m: 'msg_1', k: 'c', u: links[i], c: 'email' });
+      expect(verifyHref(href, clickPrefix)).toEqual({ w: 'ws_1', m: 'msg_1', k: 'c', u: links[i], c: 'email', x: expect.any(Number) });
     });
   });
 
-  it('leaves mailto:, tel:, #fragment, relative, javascript: and protocol-relative links untouched', () => {
-    const untouched = ['mailto:a@b.com', 'tel:+4712345678', '#top', '/relative/path', 'page.html', 'javascript:alert(1)', '//cdn.example.com/x'];
+  it('leaves mailto:, tel:, #fragment, relative and protocol-relative links untouched', () => {
+    const untouched = ['mailto:a@b.com', 'tel:+4712345678', '#top', '/relative/path', 'page.html', '//cdn.example.com/x'];
     const input = untouched.map((h, i) => `<a href="${h}">l${i}</a>`).join('') + '<a href="https://tracked.example/">t</a>';
     const { html, links } = addEmailTracking(input, opts);
     expect(links).toEqual(['https://tracked.example/']);
@@ -152,6 +154,16 @@ describe('addEmailTracking', () => {
     expect(hrefs.slice(0, untouched.length)).toEqual(untouched);
     expect(hrefs[untouched.length].startsWith(clickPrefix)).toBe(true);
     expect($('a')).toHaveLength(untouched.length + 1); // nothing dropped
+  });
+
+  it('neither tracks nor leaves clickable javascript:, vbscript: and data: links, however spelled (issue 12, item 8)', () => {
+    const scripts = ['javascript:alert(1)', ' JavaScript:alert(1)', 'java\tscript:alert(1)', 'java&#x0A;script:alert(1)', 'vbscript:msgbox(1)', 'data:text/html,<script>alert(1)</script>'];
+    const input = scripts.map((h, i) => `<a href="${h.replace('\\t', '\t')}">s${i}</a>`).join('');
+    const { html, links } = addEmailTracking(input, opts);
+    expect(links).toEqual([]);
+    const $ = cheerio.load(html, null, false);
+    expect($('a')).toHaveLength(scripts.length); // the text stays
+    expect($('a[href]')).toHaveLength(0);
   });
 
   it('appends exactly one open pixel whose token verifies as an open', () => {
@@ -164,7 +176,7 @@ describe('addEmailTracking', () => {
     expect(img.attr('height')).toBe('1');
     expect(img.attr('alt')).toBe('');
     expect(img.attr('style')).toBe('display:none');
-    expect(verifyHref(img.attr('src'), openPrefix)).toEqual({ w: 'ws_1', m: 'msg_1', k: 'o', c: 'email' });
+    expect(verifyHref(img.attr('src'), openPrefix)).toEqual({ w: 'ws_1', m: 'msg_1', k: 'o', c: 'email', x: expect.any(Number) });
     // Last node of the fragment.
     expect($.root().children().last().is('img')).toBe(true);
   });
@@ -223,5 +235,18 @@ describe('addEmailTracking', () => {
     const { links, html } = addEmailTracking(`<a href="${long}">x</a>`, opts);
     expect(links).toEqual([]);
     expect(cheerio.load(html, null, false)('a').attr('href')).toBe(long);
+  });
+});
+
+describe('tracking token expiry (issue 12, item 8)', () => {
+  it('a click token always carries an expiry; past it the token verifies but is expired; a click token without one is refused', () => {
+    const now = Date.UTC(2026, 0, 1);
+    const token = signTrackingToken({ w: 'w', m: 'm', k: 'c', u: 'https://example.com/' }, SECRET, now, 60_000);
+    const claims = verifyTrackingToken(token, SECRET)!;
+    expect(claims.x).toBe(Math.ceil((now + 60_000) / 1000));
+    expect(isTrackingTokenExpired(claims, now + 59_000)).toBe(false);
+    expect(isTrackingTokenExpired(claims, now + 60_000)).toBe(true);
+    expect(verifyTrackingToken(forge(JSON.stringify({ w: 'w', m: 'm', k: 'c', u: 'https://example.com/' })), SECRET)).toBeNull();
+    for (const x of ['1', -1, 1.5, null]) expect(verifyTrackingToken(forge(JSON.stringify({ w: 'w', m: 'm', k: 'c', u: 'https://example.com/', x })), SECRET)).toBeNull();
   });
 });

@@ -120,11 +120,33 @@ function unsupported(node: Node): string | undefined {
   }
 }
 
+/** Bounds on one expression: what a condition needs is far below them, and the checks and evaluation recurse. */
+export const MAX_EXPRESSION_LENGTH = 4_000;
+export const MAX_EXPRESSION_DEPTH = 100;
+
+/** The tree's depth, counted without recursion (so a degenerate tree cannot overflow the stack here). */
+function depthOf(root: Node): number {
+  let max = 0;
+  const stack: Array<[Node, number]> = [[root, 1]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (depth > max) max = depth;
+    if (max > MAX_EXPRESSION_DEPTH) return max;
+    for (const value of Object.values(node)) {
+      if (Array.isArray(value)) for (const child of value) if (child && typeof child === 'object' && 'type' in child) stack.push([child as Node, depth + 1]);
+      if (value && typeof value === 'object' && !Array.isArray(value) && 'type' in value) stack.push([value as Node, depth + 1]);
+    }
+  }
+  return max;
+}
+
 /** Parses and vets the whole tree before anything runs, so a short-circuit cannot hide a call. */
 function compile(src: string): { ast: Node; error?: undefined } | { ast?: undefined; error: string } {
+  if (src.length > MAX_EXPRESSION_LENGTH) return { error: `expression too long (${src.length} characters; at most ${MAX_EXPRESSION_LENGTH})` };
   let ast: Node | undefined;
   const parseError = problemOf(() => (ast = jsep(src)));
   if (ast === undefined) return { error: parseHint(src) ?? parseError ?? 'unparsable expression' };
+  if (depthOf(ast) > MAX_EXPRESSION_DEPTH) return { error: `expression nested too deeply (more than ${MAX_EXPRESSION_DEPTH} levels of operators, brackets or members)` };
   const error = unsupported(ast);
   return error === undefined ? { ast } : { error };
 }

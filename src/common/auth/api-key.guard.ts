@@ -21,13 +21,13 @@ export class ApiKeyGuard implements CanActivate {
     const key = extractKey(req.headers.authorization);
     if (!key) throw unauthorized('missing API key: send Authorization: Bearer <key>');
     const check = await this.workspaces.checkKey(key);
-    if ('refused' in check) throw unauthorized(refusal(check));
+    if ('refused' in check) throw unauthorized(refusalMessage(check));
     req.workspaceId = check.workspaceId;
     return true;
   }
 }
 
-function refusal(check: Exclude<KeyCheck, { workspaceId: string }>): string {
+export function refusalMessage(check: Exclude<KeyCheck, { workspaceId: string }>): string {
   switch (check.refused) {
     case 'unknown':
       return 'invalid API key';
@@ -45,6 +45,8 @@ export function extractKey(header: string | undefined): string | undefined {
   if (!value) return undefined;
   if (/^bearer$/i.test(scheme)) return value;
   if (/^basic$/i.test(scheme)) {
+    // One base64 token, nothing after it (Buffer.from would silently skip junk).
+    if (rest.length !== 1 || !/^[A-Za-z0-9+/]+={0,2}$/.test(value) || value.length % 4 === 1) return undefined;
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) return decoded || undefined;

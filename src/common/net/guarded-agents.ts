@@ -1,27 +1,39 @@
-import * as dns from 'node:dns';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { LookupFunction } from 'node:net';
-import { isAddressAllowed, parseCidrList } from './private-networks';
+import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import { parseCidrList, Cidr } from './private-networks';
+import { guardedLookup, refusedLiteralHost, refusedSocket } from './safe-fetch';
+
+type CreateConnection = (options: Record<string, unknown>, callback: (err: Error | null, socket?: Duplex) => void) => Duplex | undefined;
 
 /**
- * node:http(s) agents whose DNS lookup refuses addresses outside the allow list, for clients
- * that bring their own HTTP stack (the RudderStack SDK uses axios). Same rule as safeFetch.
+ * node:http(s) agents for clients that bring their own HTTP stack (the RudderStack SDK uses
+ * axios), guarded exactly as safeFetch is: literal IP hosts are checked before connecting (Node
+ * skips `lookup` for them), names through the same `lookup`, and the connected socket's address
+ * last. Keep-alive is off, so every request connects (and is checked) again.
  */
 export function guardedAgents(allowPrivateNetworks: string[]): { httpAgent: http.Agent; httpsAgent: https.Agent } {
   const allow = parseCidrList(allowPrivateNetworks);
-  const lookup: LookupFunction = (hostname, options, callback) => {
-    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
-      if (err) return callback(err, '', 0);
-      const list = addresses as dns.LookupAddress[];
-      const refused = list.find((a) => !isAddressAllowed(a.address, allow));
-      if (refused) {
-        const error = Object.assign(new Error(`refused: ${hostname} resolves to ${refused.address}, a private address; allow it with HERALD_ALLOW_PRIVATE_NETWORKS`), { code: 'EREFUSED_PRIVATE' });
-        return callback(error, '', 0);
-      }
-      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
-      return callback(null, list[0].address, list[0].family);
+  return { httpAgent: guard(new http.Agent({ keepAlive: false }), allow), httpsAgent: guard(new https.Agent({ keepAlive: false }), allow) };
+}
+
+function guard<A extends http.Agent>(agent: A, allow: Cidr[]): A {
+  const base = (agent as unknown as { createConnection: CreateConnection }).createConnection.bind(agent);
+  const createConnection: CreateConnection = (options, callback) => {
+    const host = String(options.host ?? options.hostname ?? 'localhost');
+    const literal = refusedLiteralHost(host, allow);
+    if (literal) {
+      process.nextTick(() => callback(literal));
+      return undefined;
+    }
+    const socket = base({ ...options, lookup: guardedLookup(allow) }, () => undefined) as Socket;
+    socket.once('connect', () => {
+      const refused = refusedSocket(host, socket, allow);
+      if (refused) socket.destroy(refused);
     });
+    return socket;
   };
-  return { httpAgent: new http.Agent({ keepAlive: false, lookup }), httpsAgent: new https.Agent({ keepAlive: false, lookup }) };
+  (agent as unknown as { createConnection: CreateConnection }).createConnection = createConnection;
+  return agent;
 }

@@ -63,6 +63,9 @@ export class DestinationRefusedError extends Error {
     );
     this.name = 'DestinationRefusedError';
   }
+
+  /** Like a socket error's code, for clients that only look at codes (axios). */
+  readonly code = 'EREFUSED_PRIVATE';
 }
 
 /** The whole call took longer than `timeoutMs`. */
@@ -208,31 +211,66 @@ function agentFor(allowPrivateNetworks: string[]): { agent: Agent; allowList: Ci
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
 
-function createGuardedAgent(allowList: Cidr[]): Agent {
-  const lookup = (hostname: string, lookupOptions: dns.LookupOptions, callback: LookupCallback): void => {
+/**
+ * The guard every outgoing connection to a user-configured destination goes through (undici
+ * here; node:http agents in guarded-agents.ts): a `lookup` that resolves all addresses and
+ * refuses the name if any is not allowed, a check of literal IP hosts (which skip `lookup`), and
+ * a check of the address the socket actually connected to.
+ */
+export function guardedLookup(allowList: Cidr[]) {
+  return (hostname: string, lookupOptions: dns.LookupOptions, callback: LookupCallback): void => {
     dns.lookup(hostname, { ...lookupOptions, all: true }, (err, addresses) => {
       if (err) return callback(err, []);
       if (addresses.length === 0) return callback(new HttpRequestError(hostname, 'no address found', 'ENOTFOUND'), []);
       const refused = addresses.find((a) => !isAddressAllowed(a.address, allowList));
-      if (refused) return callback(new DestinationRefusedError(hostname, refused.address) as NodeJS.ErrnoException, []);
+      if (refused) return callback(new DestinationRefusedError(hostname, refused.address) as unknown as NodeJS.ErrnoException, []);
       if (lookupOptions.all) return callback(null, addresses);
       return callback(null, addresses[0].address, addresses[0].family);
     });
   };
-  const baseConnect = buildConnector({ lookup } as buildConnector.BuildOptions);
+}
+
+/** A literal IP host (brackets allowed) that is not allowed: the error to fail with, else null. */
+export function refusedLiteralHost(hostname: string, allowList: Cidr[]): DestinationRefusedError | null {
+  const host = stripBrackets(hostname);
+  return net.isIP(host) && !isAddressAllowed(host, allowList) ? new DestinationRefusedError(host, host) : null;
+}
+
+/** The connected socket's remote address, checked (the last line, after `lookup`): the error, else null. */
+export function refusedSocket(hostname: string, socket: Socket, allowList: Cidr[]): DestinationRefusedError | null {
+  const remote = socket.remoteAddress;
+  return remote && isAddressAllowed(remote, allowList) ? null : new DestinationRefusedError(hostname, remote ?? 'unknown address');
+}
+
+/**
+ * Checks a destination before it is saved: a literal IP must be allowed, and a name must not
+ * resolve to a refused address now (the connect-time guard still decides at every connection;
+ * a name that does not resolve yet is left to it).
+ */
+export async function checkDestination(url: URL, allowPrivateNetworks: string[]): Promise<void> {
+  const allowList = parseCidrList(allowPrivateNetworks);
+  const literal = refusedLiteralHost(url.hostname, allowList);
+  if (literal) throw literal;
+  if (net.isIP(stripBrackets(url.hostname))) return;
+  const addresses = await dns.promises.lookup(url.hostname, { all: true }).catch(() => []);
+  const refused = addresses.find((a) => !isAddressAllowed(a.address, allowList));
+  if (refused) throw new DestinationRefusedError(url.hostname, refused.address);
+}
+
+function createGuardedAgent(allowList: Cidr[]): Agent {
+  const baseConnect = buildConnector({ lookup: guardedLookup(allowList) } as buildConnector.BuildOptions);
   const connect: buildConnector.connector = (opts, callback) => {
-    // Literal IP hosts never reach `lookup`: check them here, before connecting.
-    if (net.isIP(opts.hostname) && !isAddressAllowed(opts.hostname, allowList)) {
-      callback(new DestinationRefusedError(opts.hostname, opts.hostname), null);
+    const literal = refusedLiteralHost(opts.hostname, allowList);
+    if (literal) {
+      callback(literal, null);
       return undefined as unknown as Socket;
     }
     return baseConnect(opts, (err, socket) => {
       if (err || !socket) return callback(err, null);
-      // Last line: the address the socket is actually connected to.
-      const remote = socket.remoteAddress;
-      if (!remote || !isAddressAllowed(remote, allowList)) {
+      const refused = refusedSocket(opts.hostname, socket, allowList);
+      if (refused) {
         socket.destroy();
-        return callback(new DestinationRefusedError(opts.hostname, remote ?? 'unknown address'), null);
+        return callback(refused, null);
       }
       callback(null, socket);
     });
@@ -263,8 +301,8 @@ function stripBrackets(hostname: string): string {
 }
 
 function checkLiteralHost(url: URL, allowList: Cidr[]): void {
-  const host = stripBrackets(url.hostname);
-  if (net.isIP(host) && !isAddressAllowed(host, allowList)) throw new DestinationRefusedError(host, host);
+  const refused = refusedLiteralHost(url.hostname, allowList);
+  if (refused) throw refused;
 }
 
 function suggestCidr(address: string): string {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, Transporter } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { isSingleEmailAddress } from './email-address';
 import { Readable } from 'node:stream';
 import { HERALD_CONFIG, HeraldConfig } from '../../config/herald-config';
 import { ChannelError, ChannelReceipt, ChannelSend, ChannelTransport } from './channel.types';
@@ -26,6 +27,8 @@ export class EmailChannel implements ChannelTransport, OnApplicationShutdown {
 
   async send(message: ChannelSend): Promise<ChannelReceipt> {
     if (!message.address) throw new ChannelError('no email address', false);
+    // nodemailer reads address lists and group syntax: only one plain address may reach it.
+    if (!isSingleEmailAddress(message.address)) throw new ChannelError('the email address is not one plain address', false);
     const content = message.content as { subject?: string; html?: string; text?: string };
     const mail = {
       from: this.config.delivery.from,

@@ -16,6 +16,9 @@ export interface TrackingOptions {
   secret: string;
 }
 
+/** javascript:, vbscript: and data: hrefs, once whitespace and control characters (which browsers skip) are removed. */
+const SCRIPT_HREF = /^(?:javascript|vbscript|data):/i;
+
 /** Detects a full document (as opposed to a fragment). Only used to pick the parse mode. */
 const DOCUMENT_MARKER = /<!doctype\b|<html[\s>\/]|<head[\s>\/]|<body[\s>\/]/i;
 
@@ -49,6 +52,11 @@ export function addEmailTracking(
   const links: string[] = [];
   $('a[href]').each((_, el) => {
     const $a = $(el);
+    // A script or data link is neither tracked nor left clickable (mail clients differ in what they block).
+    if (SCRIPT_HREF.test(($a.attr('href') ?? '').replace(/[\s\x00-\x1f]/g, ''))) {
+      $a.removeAttr('href');
+      return;
+    }
     const url = trackableHref($a.attr('href') ?? '', trackingPrefix);
     if (url === null) return;
     let token: string;

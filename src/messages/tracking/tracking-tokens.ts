@@ -5,8 +5,8 @@
  * Format: `base64url(JSON claims) + '.' + base64url(HMAC-SHA256(secret, <first part>))`, both
  * parts unpadded, so the token is URL-path safe. The claims are readable by anyone holding the
  * token (they are not encrypted) but cannot be altered or forged without the secret; in
- * particular the click redirect target `u` is covered by the signature, so `/t/c/` is not an
- * open redirect.
+ * particular the click redirect target `u` (http(s) only) is covered by the signature, and a
+ * click token carries an expiry `x`, so `/t/c/` is not an open redirect that lives forever.
  */
 import { createHmac, timingSafeEqual } from 'crypto';
 
@@ -21,7 +21,12 @@ export interface TrackingClaims {
   u?: string;
   /** channel, optional */
   c?: string;
+  /** expiry, epoch seconds: required on clicks (a link must not redirect forever), optional on opens */
+  x?: number;
 }
+
+/** How long a tracked link redirects (and an open counts) by default: long after any campaign. */
+export const TRACKING_TOKEN_TTL_MS = 180 * 24 * 3600_000;
 
 /** Tokens longer than this are rejected by verify and never produced by sign. */
 export const MAX_TRACKING_TOKEN_LENGTH = 4096;
@@ -66,6 +71,12 @@ function normalizeClaims(value: unknown): TrackingClaims | null {
     if (!isNonEmptyString(v.c)) return null;
     claims.c = v.c;
   }
+  if (own('x')) {
+    if (typeof v.x !== 'number' || !Number.isSafeInteger(v.x) || v.x <= 0) return null;
+    claims.x = v.x;
+  } else if (v.k === 'c') {
+    return null;
+  }
   return claims;
 }
 
@@ -78,17 +89,22 @@ function mac(payload: string, secret: string): string {
  * absolute http(s) `u`) and `RangeError` if the token would exceed
  * `MAX_TRACKING_TOKEN_LENGTH` — it never returns a token that `verifyTrackingToken` rejects.
  */
-export function signTrackingToken(claims: TrackingClaims, secret: string): string {
+export function signTrackingToken(claims: TrackingClaims, secret: string, nowMs = Date.now(), ttlMs = TRACKING_TOKEN_TTL_MS): string {
   if (!isNonEmptyString(secret)) throw new TypeError('tracking secret must be a non-empty string');
-  const normalized = normalizeClaims(claims);
+  const normalized = normalizeClaims({ ...claims, x: claims.x ?? Math.ceil((nowMs + ttlMs) / 1000) });
   if (!normalized) throw new TypeError('invalid tracking claims');
-  // Fixed key order: w, m, k, u?, c?
+  // Fixed key order: w, m, k, u?, c?, x
   const payload = Buffer.from(JSON.stringify(normalized), 'utf8').toString('base64url');
   const token = `${payload}.${mac(payload, secret)}`;
   if (token.length > MAX_TRACKING_TOKEN_LENGTH) {
     throw new RangeError(`tracking token longer than ${MAX_TRACKING_TOKEN_LENGTH} characters`);
   }
   return token;
+}
+
+/** Whether a verified token's expiry has passed (a click then answers 410 instead of redirecting). */
+export function isTrackingTokenExpired(claims: TrackingClaims, nowMs = Date.now()): boolean {
+  return claims.x !== undefined && claims.x * 1000 <= nowMs;
 }
 
 /**

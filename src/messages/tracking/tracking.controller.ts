@@ -5,7 +5,7 @@ import { Public } from '../../common/auth/public.decorator';
 import { notFound } from '../../common/errors/api-error';
 import { MessagesService } from '../messages.service';
 import { SecretsService } from '../secrets.service';
-import { verifyTrackingToken } from './tracking-tokens';
+import { isTrackingTokenExpired, verifyTrackingToken } from './tracking-tokens';
 
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
@@ -38,7 +38,7 @@ export class TrackingController {
   async open(@Param('token') token: string, @Res() res: Response): Promise<void> {
     const claims = verifyTrackingToken(token, await this.secrets.trackingSecret());
     if (!claims || claims.k !== 'o') throw notFound('not found');
-    await this.record(() => this.messages.transition(claims.w, claims.m, 'OPENED', { channel: claims.c ?? 'email' }));
+    if (!isTrackingTokenExpired(claims)) await this.record(() => this.messages.transition(claims.w, claims.m, 'OPENED', { channel: claims.c ?? 'email' }));
     res.setHeader('Cache-Control', 'no-store, max-age=0');
     res.type('image/gif').send(PIXEL);
   }
@@ -47,6 +47,10 @@ export class TrackingController {
   async click(@Param('token') token: string, @Res() res: Response): Promise<void> {
     const claims = verifyTrackingToken(token, await this.secrets.trackingSecret());
     if (!claims || claims.k !== 'c' || !claims.u) throw notFound('not found');
+    if (isTrackingTokenExpired(claims)) {
+      res.status(410).type('text/plain').send('This link has expired.');
+      return;
+    }
     const channel = claims.c ?? 'email';
     // A click implies an open (images are often blocked).
     await this.record(async () => {
