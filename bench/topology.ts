@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -56,6 +57,8 @@ export async function startTopology(tag: string): Promise<Topology> {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
     DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '40',
     TEMPORAL_TASK_QUEUE: taskQueue,
+    // The API in this process and the worker processes must seal with one key.
+    HERALD_SEALING_KEY: process.env.HERALD_SEALING_KEY ?? `bench-sealing-key-${randomBytes(24).toString('base64url')}`,
   };
   const config = loadConfig(env);
   const herald = await runHerald(multi ? 'api' : 'start', config, createRootLogger(config.logLevel));

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { runHerald, HeraldMode } from './bootstrap/runtime';
+import { codecEndpointUrl, runHerald, HeraldMode } from './bootstrap/runtime';
 import { createRootLogger } from './common/logging';
 import { ConfigError, loadConfig } from './config/herald-config';
 import { withDatabase } from './bootstrap/cli-database';
@@ -14,6 +14,7 @@ const USAGE = `Usage: herald <command>
   worker                       the Temporal worker only (needs DATABASE_URL and TEMPORAL_ADDRESS)
   migrate                      apply database migrations
   workspaces create <id> [--name <name>]
+  codec-endpoint               the Temporal UI's remote codec endpoint (it holds a secret: configure, do not share)
   keys create [--name <name>] [--expires-in "7 days"]   a new API key (printed once) for the workspace of
                                HERALD_API_KEY/--key, through the running Herald at HERALD_URL
   keys create --workspace <id> [--name <name>]    the same, written to the database directly
@@ -60,6 +61,9 @@ export async function runCli(argv: string[]): Promise<void> {
         const key = await ws.createKey(arg, values.name ?? 'first key');
         console.log(`workspace ${arg} created; API key (shown once): ${key.key}`);
       });
+      return;
+    case 'codec-endpoint':
+      console.log(codecEndpointUrl(config));
       return;
     case 'keys':
       if (!['create', 'list', 'revoke', 'expire'].includes(sub ?? '')) throw new UsageError(KEYS_USAGE);

@@ -7,6 +7,8 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from '../app.module';
 import { ApiExceptionFilter } from '../common/errors/api-exception.filter';
 import { bodyGate } from '../common/http/body-gate';
+import { installationKeys } from '../common/crypto/installation-keys';
+import { codecEndpointToken } from '../temporal/codec/encryption-codec';
 import { extractKey } from '../common/auth/api-key.guard';
 import { RejectionsService } from '../inbound/rejections.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
@@ -26,7 +28,7 @@ export async function createHerald(options: AppModuleOptions): Promise<NestExpre
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
-  app.use(...bodyGate(options.config.inboundMaxBodyBytes, () => app.get(WorkspacesService)));
+  app.use(...bodyGate(options.config.inboundMaxBodyBytes, () => app.get(WorkspacesService), codecEndpointToken(installationKeys(options.config).current)));
   app.use(countInboundRejections(app));
   app.use(bodyParserErrors);
 

@@ -2,13 +2,20 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger as PinoLogger } from 'pino';
 import * as path from 'node:path';
 import { createRootLogger } from '../common/logging';
-import type { HeraldConfig } from '../config/herald-config';
+import { ConfigError, HeraldConfig } from '../config/herald-config';
 import { startEmbeddedPostgres } from '../database/embedded-postgres';
 import { runMigrations } from '../database/migrate';
 import { startEmbeddedTemporal } from '../temporal/embedded-temporal';
 import { installTemporalRuntime, WorkerHostService } from '../temporal/worker-host.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { createHerald } from './http-app';
+import { installationKeys } from '../common/crypto/installation-keys';
+import { codecEndpointToken } from '../temporal/codec/encryption-codec';
+
+/** Where the Temporal UI decodes Herald's payloads (the path carries a secret: never log it). */
+export function codecEndpointUrl(config: HeraldConfig): string {
+  return `${config.delivery.publicUrl}/codec/${codecEndpointToken(installationKeys(config).current)}`;
+}
 
 export type HeraldMode = 'start' | 'api' | 'worker';
 
@@ -29,6 +36,10 @@ export interface RunningHerald {
  * in reverse order.
  */
 export async function runHerald(mode: HeraldMode, config: HeraldConfig, logger: PinoLogger = createRootLogger(config.logLevel)): Promise<RunningHerald> {
+  // API and worker processes must agree on it, and it must not live in the database it protects.
+  if (mode !== 'start' && !config.sealing.key) {
+    throw new ConfigError(['HERALD_SEALING_KEY is required for `herald api` and `herald worker` (32+ characters, the same in every process; e.g. `openssl rand -base64 32`); `herald start` keeps one in its data dir']);
+  }
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((err) => logger.error({ err }, 'error while stopping'));
@@ -58,6 +69,7 @@ export async function runHerald(mode: HeraldMode, config: HeraldConfig, logger: 
         dbFile: path.join(config.dataDir, 'temporal.db'),
         port: config.temporal.embeddedPort,
         uiPort: config.temporal.embeddedUiPort,
+        uiCodecEndpoint: codecEndpointUrl(config),
         namespace: config.temporal.namespace,
         binPath: config.temporal.binPath,
         log: (line) => tLog.debug(line),

@@ -159,6 +159,12 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(/^.{32,}$/, { message: 'HERALD_TRACKING_SECRET must be at least 32 characters' })
   HERALD_TRACKING_SECRET?: string;
 
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(/^.{32,}$/, { message: 'HERALD_SEALING_KEY must be at least 32 characters' })
+  HERALD_SEALING_KEY?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  HERALD_SEALING_KEYS_PREVIOUS?: string;
+
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
   HERALD_OUTBOUND_BATCH_SIZE?: number;
 
@@ -215,6 +221,11 @@ export interface HeraldConfig {
     /** Signs tracking tokens; undefined: a secret is generated once and kept in Postgres. */
     trackingSecret?: string;
   };
+  /**
+   * Seals stored secrets (RudderStack write keys); kept outside Postgres: HERALD_SEALING_KEY, or
+   * in `herald start` a key file in the data dir. `previous` still opens what older keys sealed.
+   */
+  sealing: { key?: string; previous: string[] };
   outbound: {
     /** Events per request to the data plane. */
     batchSize: number;
@@ -316,6 +327,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       from: vars.SMTP_FROM ?? 'Herald <herald@localhost>',
       publicUrl: (vars.HERALD_PUBLIC_URL ?? `http://localhost:${vars.PORT ?? 3000}`).replace(/\/$/, ''),
       trackingSecret: vars.HERALD_TRACKING_SECRET,
+    },
+    sealing: {
+      key: vars.HERALD_SEALING_KEY,
+      previous: (vars.HERALD_SEALING_KEYS_PREVIOUS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
     },
     outbound: {
       batchSize: vars.HERALD_OUTBOUND_BATCH_SIZE ?? 100,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { unseal, seal } from '../common/crypto/secret-box';
+import { keyId, seal, unseal } from '../common/crypto/secret-box';
 import { badRequest, notFound } from '../common/errors/api-error';
 import { checkDestination, DestinationRefusedError } from '../common/net/safe-fetch';
 import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
@@ -35,7 +35,7 @@ export class IntegrationsService {
 
   async put(workspaceId: string, body: RudderstackIntegrationDto) {
     const dataPlaneUrl = await this.dataPlaneUrl(body.data_plane_url);
-    const sealed = seal(body.write_key, await this.secrets.sealingKey());
+    const sealed = seal(body.write_key, (await this.secrets.sealingKeys()).current);
     await this.db.query(
       `INSERT INTO rudderstack_integrations (workspace_id, write_key_encrypted, write_key_hint, data_plane_url, enabled, journey_events)
        VALUES ($1, $2, $3, $4, $5, $6)
@@ -114,7 +114,15 @@ export class IntegrationsService {
   async credentials(workspaceId: string): Promise<{ writeKey: string; dataPlaneUrl: string; enabled: boolean } | null> {
     const row = await this.row(workspaceId);
     if (!row) return null;
-    return { writeKey: unseal(row.write_key_encrypted, await this.secrets.sealingKey()), dataPlaneUrl: row.data_plane_url, enabled: row.enabled };
+    const keys = await this.secrets.sealingKeys();
+    const writeKey = unseal(row.write_key_encrypted, keys.open);
+    // Sealed by an older key (or the pre-0.2 in-database one): sealed again under the current key, once.
+    if (!row.write_key_encrypted.startsWith(`v2.${keyId(keys.current)}.`)) {
+      await this.db.query(`UPDATE rudderstack_integrations SET write_key_encrypted = $3 WHERE workspace_id = $1 AND write_key_encrypted = $2`, [
+        workspaceId, row.write_key_encrypted, seal(writeKey, keys.current),
+      ]);
+    }
+    return { writeKey, dataPlaneUrl: row.data_plane_url, enabled: row.enabled };
   }
 
   async recordSuccess(workspaceId: string, sent: number): Promise<void> {

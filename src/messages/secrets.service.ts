@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { installationKeys } from '../common/crypto/installation-keys';
 import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
 
 const INSTALLATION = '_herald';
@@ -33,9 +34,22 @@ export class SecretsService {
     return this.tracking;
   }
 
-  /** The installation's key for sealing stored secrets (same source as the tracking secret). */
-  sealingKey(): Promise<string> {
-    return this.trackingSecret();
+  /**
+   * The keys for stored secrets, kept outside Postgres (a database dump alone opens nothing):
+   * `current` seals; every key in `open` may have sealed an older value — the previous keys, and
+   * the installation secret in Postgres that sealed them before (opened, never used to seal).
+   */
+  async sealingKeys(): Promise<{ current: string; open: string[] }> {
+    const { current, previous } = installationKeys(this.config);
+    const legacy = await this.legacySealingKey();
+    return { current, open: [current, ...previous, ...(legacy ? [legacy] : [])] };
+  }
+
+  /** What sealed write keys before the sealing key moved out of Postgres (the tracking secret then). */
+  private async legacySealingKey(): Promise<string | undefined> {
+    if (this.config.delivery.trackingSecret) return this.config.delivery.trackingSecret;
+    const [row] = (await this.db.query(`SELECT secret FROM workspace_secrets WHERE workspace_id = $1 AND kind = 'tracking'`, [INSTALLATION])) as Array<{ secret: string }>;
+    return row?.secret;
   }
 
   async webhookSecret(workspaceId: string): Promise<string> {

@@ -11,6 +11,8 @@ export interface EmbeddedTemporalOptions {
   dbFile?: string;
   port: number;
   uiPort?: number;
+  /** Remote codec endpoint the UI decodes payloads through. */
+  uiCodecEndpoint?: string;
   headless?: boolean;
   namespace: string;
   binPath?: string;
@@ -42,7 +44,11 @@ export async function startEmbeddedTemporal(opts: EmbeddedTemporalOptions): Prom
     args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
   if (opts.headless) args.push('--headless');
-  else if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-disable-news-fetch');
+  else if (opts.uiPort) {
+    args.push('--ui-port', String(opts.uiPort), '--ui-disable-news-fetch');
+    // The UI decodes Herald's encrypted payloads through Herald's codec endpoint.
+    if (opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
+  }
   if (opts.namespace !== 'default') args.push('--namespace', opts.namespace);
   for (const key of HERALD_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${searchAttributeCliType(key.type)}`);
 

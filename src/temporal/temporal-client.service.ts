@@ -1,7 +1,9 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InterceptingCall, Interceptor } from '@grpc/grpc-js';
 import { Client, Connection, ConnectionLike, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, WorkflowExecutionAlreadyStartedError, WorkflowStartOptions } from '@temporalio/client';
+import { installationKeys } from '../common/crypto/installation-keys';
 import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
+import { EncryptionCodec } from './codec/encryption-codec';
 import { temporalConnectionOptions } from './temporal-connection-options';
 import { temporalFailure } from './temporal-errors';
 import { TEMPORAL_ADDRESS } from './temporal.tokens';
@@ -26,6 +28,8 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export class TemporalClientService implements OnApplicationShutdown {
   readonly connection: Connection;
   readonly client: Client;
+  /** Encrypts every payload this process sends to Temporal (client and worker alike). */
+  readonly codec: EncryptionCodec;
   /** Calls between their start and their final status, retries included. */
   private inFlight = 0;
   private readonly countCalls: Interceptor = (options, nextCall) =>
@@ -57,7 +61,12 @@ export class TemporalClientService implements OnApplicationShutdown {
       // Outermost: counts a call until its final status, retries included (see onApplicationShutdown).
       interceptors: [this.countCalls, makeGrpcRetryInterceptor(defaultGrpcRetryOptions())],
     });
-    this.client = new Client({ connection: this.connection, namespace: config.temporal.namespace });
+    this.codec = new EncryptionCodec(installationKeys(config).current, installationKeys(config).previous);
+    this.client = new Client({ connection: this.connection, namespace: config.temporal.namespace, dataConverter: this.dataConverter });
+  }
+
+  get dataConverter() {
+    return { payloadCodecs: [this.codec] };
   }
 
   get taskQueue(): string {
@@ -92,7 +101,7 @@ export class TemporalClientService implements OnApplicationShutdown {
    * round trip for the first workflow task.
    */
   useWorkerConnection(connection: ConnectionLike): void {
-    this.eagerClient = new Client({ connection, namespace: this.config.temporal.namespace });
+    this.eagerClient = new Client({ connection, namespace: this.config.temporal.namespace, dataConverter: this.dataConverter });
   }
 
   async isReachable(): Promise<boolean> {

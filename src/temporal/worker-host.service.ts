@@ -98,6 +98,7 @@ export class WorkerHostService implements OnApplicationShutdown {
       connection: this.connection,
       namespace: this.config.temporal.namespace,
       taskQueue: this.config.temporal.taskQueue,
+      dataConverter: this.temporalClient.dataConverter,
       ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve(WORKFLOWS_ENTRY) }),
       activities: this.activities(),
       // Measured (README "Benchmarks"): a bounded sticky cache keeps memory flat with 10,000 runs

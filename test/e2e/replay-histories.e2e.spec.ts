@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { readTestServers } from '../setup/test-env';
 import { invokeAdHoc, publishedTemplate, runReaches } from '../support/automations';
+import { EncryptionCodec } from '../../src/temporal/codec/encryption-codec';
 import { startTestHerald, TestHerald } from '../support/test-herald';
 import { waitUntil } from '../support/wait-until';
 
@@ -20,6 +21,11 @@ import { waitUntil } from '../support/wait-until';
  * change needs `patched()` (see README). `npm run record:histories` records them again.
  */
 const HISTORIES = path.resolve(__dirname, '../histories');
+/**
+ * Histories recorded with the payload codec are encrypted under this (test-only) installation
+ * key; earlier ones are not, and the codec passes them through.
+ */
+const HISTORY_KEY = 'recorded-histories-test-installation-key-0001';
 const RECORD = process.env.HERALD_RECORD_HISTORIES === '1';
 
 const describeReplay = RECORD ? describe.skip : describe;
@@ -37,7 +43,11 @@ describeReplay('recorded histories replay against the current workflow code', ()
   it.each(files)('%s', async (file) => {
     const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8')));
     // Throws DeterminismViolationError (or another failure) when the code no longer matches.
-    await Worker.runReplayHistory({ workflowBundle: { codePath: readTestServers().workflowBundlePath }, replayName: file }, history, file);
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: readTestServers().workflowBundlePath }, replayName: file, dataConverter: { payloadCodecs: [new EncryptionCodec(HISTORY_KEY)] } },
+      history,
+      file,
+    );
   });
 });
 
@@ -46,7 +56,7 @@ describeRecord('record histories (HERALD_RECORD_HISTORIES=1)', () => {
   let server: http.Server;
   let port = 0;
   beforeAll(async () => {
-    herald = await startTestHerald({ env: { HERALD_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32', HERALD_SWEEP_INTERVAL: '2s' } });
+    herald = await startTestHerald({ env: { HERALD_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32', HERALD_SWEEP_INTERVAL: '2s', HERALD_SEALING_KEY: HISTORY_KEY } });
     // Answers fetch-data with JSON and the outbound data plane's /v1/batch with 200.
     server = http.createServer((req, res) => {
       req.resume();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import 'reflect-metadata';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import * as fs from 'node:fs';
@@ -33,6 +34,7 @@ export default async function globalSetup(): Promise<void> {
   const serversFile = path.join(rootDir, 'servers.json');
   fs.writeFileSync(serversFile, JSON.stringify(servers));
   process.env.HERALD_TEST_SERVERS_FILE = serversFile;
+  process.env.HERALD_SEALING_KEY ??= `test-sealing-key-${randomBytes(24).toString('base64url')}`;
   (globalThis as Record<string, unknown>).__heraldTestServers = { pg, temporal, rootDir };
   console.log(`\n[global-setup] Postgres ${pg.url.replace(/:[^:@]*@/, ':***@')}, Temporal ${temporal.address}, ready in ${Date.now() - started} ms`);
 }

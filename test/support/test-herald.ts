@@ -48,6 +48,8 @@ export async function startTestHerald(options: TestHeraldOptions = {}): Promise<
     TEMPORAL_UI_URL: 'http://localhost:8233',
     DATABASE_POOL_SIZE: '10',
     RETRY_AFTER_SECONDS: '3',
+    // Set by global setup, so spawned worker and API processes seal with the same key.
+    HERALD_SEALING_KEY: process.env.HERALD_SEALING_KEY,
     ...options.env,
   });
   installTemporalRuntime(silent, 'silent');

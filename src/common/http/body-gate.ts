@@ -4,7 +4,9 @@ import { extractKey, refusalMessage } from '../auth/api-key.guard';
 import type { WorkspacesService } from '../../workspaces/workspaces.service';
 
 /** Routes without an API key (health, tracking, Studio, docs): none of them takes a body. */
-const PUBLIC_PREFIXES = ['/health', '/ready', '/t/', '/studio', '/docs'];
+const PUBLIC_PREFIXES = ['/health', '/ready', '/t/', '/studio', '/docs', '/codec/'];
+/** Temporal's remote codec endpoint: public, but only with its token. */
+const CODEC_PATH = /^\/codec\/([^/]+)\/(?:decode|encode)$/;
 /** Methods whose body Herald reads. */
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** A compressed body may inflate at most this many times its size (a JSON event compresses about 5–15×). */
@@ -21,7 +23,7 @@ const UNKNOWN_LENGTH_INFLATED_LIMIT = 1024 * 1024;
  * size and ratio. Every body is JSON whatever its Content-Type claims; `__proto__` keys are
  * dropped while parsing.
  */
-export function bodyGate(maxBodyBytes: number, workspaces: () => WorkspacesService): RequestHandler[] {
+export function bodyGate(maxBodyBytes: number, workspaces: () => WorkspacesService, codecToken?: string): RequestHandler[] {
   const parsers = new Map<number, RequestHandler>();
   const parser = (limit: number) => {
     let p = parsers.get(limit);
@@ -33,6 +35,12 @@ export function bodyGate(maxBodyBytes: number, workspaces: () => WorkspacesServi
   };
 
   const authenticateFirst = (req: Request, res: Response, next: NextFunction) => {
+    // The codec endpoint is authorized by the secret in its path (the Temporal UI sends no API key).
+    const codec = CODEC_PATH.exec(req.path);
+    if (codec && req.method === 'POST') {
+      if (codecToken && codec[1] === codecToken) return next();
+      return res.status(404).json({ message: 'not found', type: 'not_found_error' });
+    }
     if (!takesBody(req)) return next();
     const key = extractKey(req.headers.authorization);
     const refuse = (message: string) => {
@@ -48,7 +56,7 @@ export function bodyGate(maxBodyBytes: number, workspaces: () => WorkspacesServi
   };
 
   const parse = (req: Request, res: Response, next: NextFunction) => {
-    if (!takesBody(req)) return next();
+    if (!takesBody(req) && !(req.method === 'POST' && CODEC_PATH.test(req.path))) return next();
     const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
     if (encoding === 'identity') return parser(maxBodyBytes)(req, res, next);
     const length = Number(req.headers['content-length']);

@@ -45,7 +45,9 @@ export class EmailChannel implements ChannelTransport, OnApplicationShutdown {
           ? await this.transport.sendMail(mail)
           : await this.transport.sendMail({ envelope: { from: addressOf(mail.from), to: [message.address] }, raw: await this.withCommitPoint(mail, message.commit) });
       if (this.provider === 'log') {
-        this.logger.log(`email (no SMTP_URL configured, printed instead of sent): ${info.message}`);
+        // The message itself (personal data) only at debug level.
+        this.logger.log(`email ${message.messageId} (no SMTP_URL configured: not sent; LOG_LEVEL=debug prints it)`);
+        this.logger.debug(`email ${message.messageId}: ${info.message}`);
         return { provider: 'log', response: 'printed to the log', delivered: false };
       }
       return { provider: 'smtp', response: String(info.response ?? 'accepted'), delivered: false };
