@@ -1,16 +1,22 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { WorkspaceId } from '../common/auth/workspace.decorator';
-import { MessageListQueryDto, SendDto } from './dto/send.dto';
+import { MessageListQueryDto, SendDto, WebhookHostsDto } from './dto/send.dto';
 import { MessagesService } from './messages.service';
 import { SecretsService } from './secrets.service';
 import { SendService } from './send.service';
+import { WebhookHostsService } from './webhook-hosts.service';
 
 @ApiTags('messages')
 @ApiBearerAuth()
 @Controller()
 export class MessagesController {
-  constructor(private readonly send: SendService, private readonly messages: MessagesService, private readonly secrets: SecretsService) {}
+  constructor(
+    private readonly send: SendService,
+    private readonly messages: MessagesService,
+    private readonly secrets: SecretsService,
+    private readonly webhookHosts: WebhookHostsService,
+  ) {}
 
   @Post('send')
   @HttpCode(202)
@@ -48,6 +54,18 @@ export class MessagesController {
   @ApiOperation({ summary: 'The webhook signing secret, masked' })
   signingSecret(@WorkspaceId() ws: string) {
     return this.secrets.describeWebhookSecret(ws);
+  }
+
+  @Get('webhooks/allowed-hosts')
+  @ApiOperation({ summary: 'The hosts webhooks may be sent to (null: any public host)' })
+  allowedHosts(@WorkspaceId() ws: string) {
+    return this.webhookHosts.get(ws);
+  }
+
+  @Put('webhooks/allowed-hosts')
+  @ApiOperation({ summary: 'Restrict webhook destinations (template or profile chosen) to these hosts ("*.example.com" for subdomains); null lifts it' })
+  setAllowedHosts(@WorkspaceId() ws: string, @Body() body: WebhookHostsDto) {
+    return this.webhookHosts.set(ws, body.hosts);
   }
 
   @Post('webhooks/signing-secret')

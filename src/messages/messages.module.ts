@@ -1,3 +1,4 @@
+import { WebhookHostsService } from './webhook-hosts.service';
 import { Module } from '@nestjs/common';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { OutboxModule } from '../outbox/outbox.module';
@@ -19,7 +20,7 @@ import { TrackingController } from './tracking/tracking.controller';
 @Module({
   imports: [NotificationsModule, ProfilesModule, TenantsModule, OutboxModule],
   controllers: [MessagesController, InboxController, TrackingController],
-  providers: [DeliveryService, MessagesService, SecretsService, SendService, FanOutService, InboxService, EmailChannel, InboxChannel, WebhookChannel],
+  providers: [DeliveryService, MessagesService, SecretsService, SendService, FanOutService, InboxService, EmailChannel, InboxChannel, WebhookChannel, WebhookHostsService],
   exports: [DeliveryService, MessagesService, SecretsService, FanOutService],
 })
 export class MessagesModule {}

@@ -233,6 +233,14 @@ const NO_PARAM_WRITES: Record<string, Array<{ body: () => unknown; headers?: Aut
     { body: () => ({ write_key: 'b-write-key', data_plane_url: 'https://dataplane.example.com', enabled: false }), status: [200], why: "sets B's own integration" },
   ],
   'DELETE /integrations/rudderstack': [{ body: () => undefined, status: [204], why: "deletes B's own integration (set just above)" }],
+  'PUT /webhooks/allowed-hosts': [
+    {
+      body: () => ({ hosts: ['b-only.example.com'] }),
+      status: [200],
+      why: "restricts B's own webhooks",
+      check: async () => expect((await herald.http.get('/webhooks/allowed-hosts').set(A.auth)).body).toEqual({ hosts: null }),
+    },
+  ],
   'POST /keys': [
     {
       body: () => ({ name: 'B second key' }),

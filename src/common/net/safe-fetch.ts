@@ -36,6 +36,16 @@ export interface SafeFetchOptions {
   allowPrivateNetworks: string[];
   /** Largest response body accepted; larger is a ResponseTooLargeError. Default 5 MB. */
   maxResponseBytes?: number;
+  /** When given, every hop's host (the URL and each redirect) must pass it, else a HostNotAllowedError. */
+  allowHost?: (hostname: string) => boolean;
+}
+
+/** The host is not on the caller's allow list (a workspace's webhook hosts). */
+export class HostNotAllowedError extends Error {
+  constructor(public readonly host: string) {
+    super(`${host} is not one of the workspace's allowed webhook hosts`);
+    this.name = 'HostNotAllowedError';
+  }
 }
 
 export interface SafeFetchResponse {
@@ -152,6 +162,7 @@ export async function safeFetch(url: string, options: SafeFetchOptions): Promise
   try {
     for (let redirects = 0; ; redirects++) {
       checkLiteralHost(current, allowList);
+      if (options.allowHost && !options.allowHost(stripBrackets(current.hostname).toLowerCase())) throw new HostNotAllowedError(current.hostname);
       const response = await request(current, {
         method: method as Dispatcher.HttpMethod,
         headers,
@@ -352,7 +363,7 @@ async function readBody(
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const OWN_ERRORS = [DestinationRefusedError, HttpTimeoutError, InvalidUrlError, TooManyRedirectsError, ResponseTooLargeError, HttpRequestError];
+const OWN_ERRORS = [HostNotAllowedError, DestinationRefusedError, HttpTimeoutError, InvalidUrlError, TooManyRedirectsError, ResponseTooLargeError, HttpRequestError];
 
 /**
  * Our own errors pass through; anything else (socket, DNS, undici argument errors) becomes an

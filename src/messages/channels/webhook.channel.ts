@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import { HERALD_CONFIG, HeraldConfig } from '../../config/herald-config';
-import { DestinationRefusedError, InvalidUrlError, safeFetch } from '../../common/net/safe-fetch';
+import { DestinationRefusedError, HostNotAllowedError, InvalidUrlError, safeFetch } from '../../common/net/safe-fetch';
+import { WebhookHostsService } from '../webhook-hosts.service';
 import { SecretsService } from '../secrets.service';
 import { ChannelError, ChannelReceipt, ChannelSend, ChannelTransport } from './channel.types';
 
@@ -20,13 +21,18 @@ export function webhookSignature(secret: string, timestampMs: number, body: stri
 /** POSTs the message as JSON to the recipient's webhook, signed, with the message id as Idempotency-Key. */
 @Injectable()
 export class WebhookChannel implements ChannelTransport {
-  constructor(@Inject(HERALD_CONFIG) private readonly config: HeraldConfig, private readonly secrets: SecretsService) {}
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly secrets: SecretsService,
+    private readonly hosts: WebhookHostsService,
+  ) {}
 
   async send(message: ChannelSend): Promise<ChannelReceipt> {
     if (!message.address) throw new ChannelError('no webhook URL', false);
     const body = JSON.stringify(message.content);
     const timestamp = Date.now();
     const secret = await this.secrets.webhookSecret(message.workspaceId);
+    const allowHost = await this.hosts.predicate(message.workspaceId);
     let status: number;
     try {
       const res = await safeFetch(message.address, {
@@ -34,6 +40,7 @@ export class WebhookChannel implements ChannelTransport {
         body,
         timeoutMs: WEBHOOK_TIMEOUT_MS,
         allowPrivateNetworks: this.config.allowPrivateNetworks,
+        allowHost,
         headers: {
           'Content-Type': 'application/json',
           'User-Agent': 'Herald-Webhook/1',
@@ -43,7 +50,7 @@ export class WebhookChannel implements ChannelTransport {
       });
       status = res.status;
     } catch (err) {
-      const permanent = err instanceof DestinationRefusedError || err instanceof InvalidUrlError;
+      const permanent = err instanceof DestinationRefusedError || err instanceof InvalidUrlError || err instanceof HostNotAllowedError;
       throw new ChannelError(`webhook: ${(err as Error).message}`, !permanent);
     }
     if (status >= 200 && status < 300) return { provider: 'webhook', response: `HTTP ${status}`, delivered: true };

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsArray, IsIn, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { Allow, IsArray, IsIn, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../../common/http/pagination';
 import { MESSAGE_STATUSES } from '../message-status';
 
@@ -57,4 +57,10 @@ export class MessageListQueryDto extends PageQueryDto {
   status?: string;
 
   @IsOptional() @MaxLength(64) @IsString() run_id?: string;
+}
+
+export class WebhookHostsDto {
+  @ApiProperty({ example: ['hooks.example.com', '*.example.org'], nullable: true, type: [String], description: 'null: any public host' })
+  @Allow()
+  hosts: string[] | null;
 }
