@@ -28,6 +28,8 @@ export async function createHerald(options: AppModuleOptions): Promise<NestExpre
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
+  // How often those limits are enforced (Node reads it when listening; its default is 30 s; not in its types).
+  (server as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = 5_000;
   app.use(...bodyGate(options.config.inboundMaxBodyBytes, () => app.get(WorkspacesService), codecEndpointToken(installationKeys(options.config).current)));
   app.use(countInboundRejections(app));
   app.use(bodyParserErrors);

@@ -53,3 +53,11 @@ it('/send content with a NUL character is a 400 naming where it is', async () =>
   }
   expect((await herald.http.get('/messages').set(ws.auth)).body.items).toEqual([]);
 });
+
+it('an if of 100,000 && terms is a 400 naming the bound, not a 500 (issue 12, item 7)', async () => {
+  const ws = await herald.newWorkspace();
+  const condition = Array.from({ length: 100_000 }, (_, i) => `data.a${i}`).join(' && ');
+  const res = await herald.http.post('/automations').set(ws.auth).send({ name: 'Long if', steps: [{ action: 'send', template: 'x', if: condition }] });
+  expect(res.status).toBe(400);
+  expect(res.body.message).toMatch(/expression too long \(\d+ characters; at most 4000\)/);
+});
