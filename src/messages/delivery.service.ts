@@ -17,6 +17,7 @@ import { EmailChannel } from './channels/email.channel';
 import { InboxChannel } from './channels/inbox.channel';
 import { WebhookChannel } from './channels/webhook.channel';
 import { isSingleEmailAddress } from './channels/email-address';
+import { SuppressionsService } from './suppressions.service';
 import { DeliveryPlan, DeliveryRequest, DeliveryResult, FINAL_MESSAGE_STATUSES, MessageStatus } from './delivery.types';
 import { faultPoint } from '../common/fault-injection';
 import { MessagesService } from './messages.service';
@@ -74,6 +75,7 @@ export class DeliveryService {
     private readonly tenants: TenantsService,
     private readonly secrets: SecretsService,
     private readonly outbox: OutboxService,
+    private readonly suppressions: SuppressionsService,
     email: EmailChannel,
     inbox: InboxChannel,
     webhook: WebhookChannel,
@@ -127,10 +129,13 @@ export class DeliveryService {
     };
     const skipped: string[] = [];
     const channels: ChannelName[] = [];
+    let suppressed: string | null = null;
     for (const channel of order) {
       if (template && !template.channels[channel]) skipped.push(`${channel}: not in the template`);
       else if (channel === 'email' && addresses.email && !isSingleEmailAddress(addresses.email)) {
         skipped.push('email: the address is not one plain email address (lists, display names and line breaks are refused)');
+      } else if (channel === 'email' && addresses.email && (suppressed = await this.suppressions.isSuppressed(workspaceId, addresses.email))) {
+        skipped.push(`email: the address is on the suppression list (${suppressed})`);
       }
       else if (!addresses[channel]) skipped.push(`${channel}: ${channel === 'inbox' ? 'no user id' : `no ${channel === 'email' ? 'email address' : 'webhook URL'}`}`);
       else channels.push(channel);
@@ -236,6 +241,7 @@ export class DeliveryService {
       } catch (err) {
         if (!(err instanceof ChannelError)) throw err;
         const final = !err.retryable || claim.attempt >= MAX_CHANNEL_ATTEMPTS;
+        if (err.bounced && channel === 'email' && claim.address) await this.suppressions.add(workspaceId, claim.address, 'BOUNCED', err.message);
         await this.db.query(
           `UPDATE channel_deliveries SET state = $4, error = $5, lease_owner = NULL, lease_until = NULL, updated_at = now()
            WHERE workspace_id = $1 AND message_id = $2 AND channel = $3 AND lease_owner = $6`,

@@ -1,3 +1,5 @@
+import { SuppressionsController } from './suppressions.controller';
+import { SuppressionsService } from './suppressions.service';
 import { WebhookHostsService } from './webhook-hosts.service';
 import { Module } from '@nestjs/common';
 import { NotificationsModule } from '../notifications/notifications.module';
@@ -19,8 +21,8 @@ import { TrackingController } from './tracking/tracking.controller';
 
 @Module({
   imports: [NotificationsModule, ProfilesModule, TenantsModule, OutboxModule],
-  controllers: [MessagesController, InboxController, TrackingController],
-  providers: [DeliveryService, MessagesService, SecretsService, SendService, FanOutService, InboxService, EmailChannel, InboxChannel, WebhookChannel, WebhookHostsService],
+  controllers: [MessagesController, InboxController, TrackingController, SuppressionsController],
+  providers: [DeliveryService, MessagesService, SecretsService, SendService, FanOutService, InboxService, EmailChannel, InboxChannel, WebhookChannel, WebhookHostsService, SuppressionsService],
   exports: [DeliveryService, MessagesService, SecretsService, FanOutService],
 })
 export class MessagesModule {}

@@ -60,6 +60,7 @@ const a = {
   signingSecret: '',
   keyId: '',
   keySecret: '',
+  suppressedEmail: `a-suppressed-${Date.now()}@example.com`,
 };
 const mappedEventId = () => `track/${a.mappedEvent}`;
 
@@ -84,6 +85,8 @@ function paramValues(route: Route, name: string): string[] {
       return [a.templateId, a.alias];
     case 'eventId':
       return [mappedEventId()];
+    case 'email':
+      return [a.suppressedEmail];
     case 'id':
       if (route.path.startsWith('/inbound/events/log/')) return [a.logId];
       if (route.path.startsWith('/automations/')) return [a.templateId, a.alias, a.draftTemplateId];
@@ -136,6 +139,7 @@ const EXCEPTIONS: Record<string, { status: number; why: string; creates?: boolea
   'PUT /tenants/{tenantId}': { status: 200, creates: true, why: "creates B's own tenant with that id" },
   'PUT /notifications/{id}': { status: 200, creates: true, why: "creates B's own notification template with that id" },
   'POST /inbound/events/{eventId}/automations': { status: 201, creates: true, why: "creates a draft in B linked to B's own event id" },
+  'PUT /suppressions/{email}': { status: 200, creates: true, why: "suppresses the address in B's own list" },
 };
 
 /** Routes without path parameters that write: what B sends (aimed at A's ids) and what must hold. */
@@ -407,6 +411,7 @@ beforeAll(async () => {
 
   // A: the RudderStack integration (disabled, pointing nowhere) and a webhook signing secret.
   await ok(herald.http.put('/integrations/rudderstack').set(A.auth).send({ write_key: a.writeKey, data_plane_url: a.dataPlaneUrl, enabled: false }), 200);
+  await ok(herald.http.put(`/suppressions/${a.suppressedEmail}`).set(A.auth), 200);
   const rotated = await herald.http.post('/webhooks/signing-secret').set(A.auth);
   if (rotated.status >= 300) throw new Error(`signing secret: ${rotated.status} ${rotated.text}`);
   a.signingSecret = rotated.body.secret;

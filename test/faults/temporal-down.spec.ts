@@ -46,6 +46,7 @@ const BODIES: Record<string, unknown> = {
   'POST /inbound/segment': { type: 'identify', userId: 'td-user', traits: { seen: true }, messageId: 'td-down-2' },
   'PUT /integrations/rudderstack': { write_key: 'td-write-key-2', data_plane_url: 'http://127.0.0.1:9', enabled: true, journey_events: true },
   'POST /keys': { name: 'td-second' },
+  'PUT /webhooks/allowed-hosts': { hosts: ['hooks.example.com'] },
 };
 /** Run last: they delete what other calls use. */
 const LAST = (r: Route) => r.method === 'DELETE';
@@ -63,6 +64,8 @@ function paramValue(route: Route, name: string): string {
       return ids.alias;
     case 'eventId':
       return eventId;
+    case 'email':
+      return 'td-suppressed@example.com';
     case 'id':
       if (route.path.startsWith('/inbound/events/log/')) return ids.logId;
       if (route.path.startsWith('/automations/')) return ids.templateId;

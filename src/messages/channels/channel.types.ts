@@ -25,7 +25,8 @@ export interface ChannelReceipt {
 
 /** A failure of a channel transport; `retryable` says whether another attempt may succeed. */
 export class ChannelError extends Error {
-  constructor(message: string, public readonly retryable: boolean) {
+  /** `bounced`: the address itself was refused for good (an SMTP 5xx), so it goes on the suppression list. */
+  constructor(message: string, public readonly retryable: boolean, public readonly bounced = false) {
     super(message);
     this.name = 'ChannelError';
   }

@@ -52,10 +52,13 @@ export class EmailChannel implements ChannelTransport, OnApplicationShutdown {
       }
       return { provider: 'smtp', response: String(info.response ?? 'accepted'), delivered: false };
     } catch (err) {
-      const e = err as { responseCode?: number; message?: string; code?: string };
+      const e = err as { responseCode?: number; message?: string; code?: string; command?: string };
       // 5xx SMTP replies are permanent (bad address, rejected); connection trouble and 4xx may pass later.
       const permanent = typeof e.responseCode === 'number' && e.responseCode >= 500;
-      throw new ChannelError(`smtp: ${e.message ?? String(err)}`, !permanent);
+      // A bounce is about the recipient (refused at RCPT, or the message refused at DATA), not the
+      // sender's setup (a 5xx at AUTH or MAIL FROM suppresses nobody).
+      const bounced = permanent && (e.command === 'RCPT TO' || e.command === 'DATA' || e.code === 'EENVELOPE');
+      throw new ChannelError(`smtp: ${e.message ?? String(err)}`, !permanent, bounced);
     }
   }
 
