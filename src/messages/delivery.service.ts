@@ -18,6 +18,7 @@ import { InboxChannel } from './channels/inbox.channel';
 import { WebhookChannel } from './channels/webhook.channel';
 import { isSingleEmailAddress } from './channels/email-address';
 import { SuppressionsService } from './suppressions.service';
+import { PreferencesService } from '../preferences/preferences.service';
 import { DeliveryPlan, DeliveryRequest, DeliveryResult, FINAL_MESSAGE_STATUSES, MessageStatus } from './delivery.types';
 import { faultPoint } from '../common/fault-injection';
 import { MessagesService } from './messages.service';
@@ -76,6 +77,7 @@ export class DeliveryService {
     private readonly secrets: SecretsService,
     private readonly outbox: OutboxService,
     private readonly suppressions: SuppressionsService,
+    private readonly preferences: PreferencesService,
     email: EmailChannel,
     inbox: InboxChannel,
     webhook: WebhookChannel,
@@ -119,9 +121,20 @@ export class DeliveryService {
 
     const routing = req.routing ?? (isPlainObject(inline.routing) ? (inline.routing as DeliveryRequest['routing']) : null) ?? template?.routing ?? null;
     const requested = req.channels ?? (Array.isArray(inline.channels) ? (inline.channels as string[]) : null);
-    const order = (requested ?? routing?.channels ?? (template ? Object.keys(template.channels) : ['inbox', 'email'])).filter(
+    let order = (requested ?? routing?.channels ?? (template ? Object.keys(template.channels) : ['inbox', 'email'])).filter(
       (c): c is ChannelName => (CHANNELS as readonly string[]).includes(c),
     );
+    // The recipient's preferences for the message's topic (a send's own topic, else the template's).
+    const topic = req.topic ?? stringOr(inline.topic) ?? template?.subscription_topic_id ?? null;
+    if (topic) {
+      const decision = await this.preferences.decide(workspaceId, isUser ? recipient : null, topic);
+      if (!decision.send) {
+        await this.messages.update(workspaceId, messageId, { routing: { method: routing?.method ?? 'single', channels: order } });
+        await this.messages.transition(workspaceId, messageId, 'FILTERED', { reason: decision.reason });
+        return { messageId, final: 'FILTERED', channels: [], method: routing?.method ?? 'single' };
+      }
+      if (decision.channels) order = order.filter((c) => decision.channels!.includes(c));
+    }
     const addresses: Record<ChannelName, string | null> = {
       email: stringOr(to.email) ?? stringOr(profile.email),
       inbox: isUser ? recipient : null,

@@ -3,9 +3,9 @@ import type { JsonObject } from '../common/json/json-merge';
 /** Message statuses (SPEC section 4). */
 export type MessageStatus =
   | 'ENQUEUED' | 'SENT' | 'DELIVERED' | 'OPENED' | 'CLICKED'
-  | 'UNDELIVERABLE' | 'UNROUTABLE' | 'UNMAPPED' | 'CANCELED';
+  | 'UNDELIVERABLE' | 'UNROUTABLE' | 'UNMAPPED' | 'CANCELED' | 'FILTERED';
 
-export const FINAL_MESSAGE_STATUSES: readonly MessageStatus[] = ['UNDELIVERABLE', 'UNROUTABLE', 'UNMAPPED', 'CANCELED'];
+export const FINAL_MESSAGE_STATUSES: readonly MessageStatus[] = ['UNDELIVERABLE', 'UNROUTABLE', 'UNMAPPED', 'CANCELED', 'FILTERED'];
 
 /** What a `send` step or POST /send asks delivery to do. The message id is the idempotency key. */
 export interface DeliveryRequest {
@@ -33,6 +33,8 @@ export interface DeliveryRequest {
   /** Inline content instead of a template. */
   content?: { title?: string; body?: string } | null;
   tenantId?: string | null;
+  /** Subscription topic (overrides the template's): the recipient's preferences for it decide. */
+  topic?: string | null;
 }
 
 export interface DeliveryResult {

@@ -15,6 +15,7 @@ export const STATUS_RANK: Record<MessageStatus, number> = {
   UNROUTABLE: 5,
   UNMAPPED: 5,
   CANCELED: 5,
+  FILTERED: 5,
 };
 
 /** The column that keeps when a status was first reached. */

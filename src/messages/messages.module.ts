@@ -1,3 +1,4 @@
+import { PreferencesModule } from '../preferences/preferences.module';
 import { SuppressionsController } from './suppressions.controller';
 import { SuppressionsService } from './suppressions.service';
 import { WebhookHostsService } from './webhook-hosts.service';
@@ -20,7 +21,7 @@ import { SendService } from './send.service';
 import { TrackingController } from './tracking/tracking.controller';
 
 @Module({
-  imports: [NotificationsModule, ProfilesModule, TenantsModule, OutboxModule],
+  imports: [NotificationsModule, ProfilesModule, TenantsModule, OutboxModule, PreferencesModule],
   controllers: [MessagesController, InboxController, TrackingController, SuppressionsController],
   providers: [DeliveryService, MessagesService, SecretsService, SendService, FanOutService, InboxService, EmailChannel, InboxChannel, WebhookChannel, WebhookHostsService, SuppressionsService],
   exports: [DeliveryService, MessagesService, SecretsService, FanOutService],

@@ -68,6 +68,7 @@ export class SendService {
       routing: m.routing ?? null,
       content: m.content ?? null,
       tenantId,
+      topic: m.topic ?? null,
     };
     const delay = m.delay ?? null;
     if (tenantId && !userId && !email) {

@@ -25,6 +25,8 @@ export const notificationSchema = z
       .strict()
       .refine((c) => Object.keys(c).length > 0, { message: 'at least one channel is required' }),
     routing: routingSchema.optional(),
+    /** The subscription topic whose preferences decide whether a recipient gets it. */
+    subscription_topic_id: z.string().min(1).max(200).optional(),
   })
   .strict();
 

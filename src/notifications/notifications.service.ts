@@ -13,6 +13,7 @@ export interface NotificationView {
   name: string;
   channels: NotificationChannels;
   routing: Routing | null;
+  subscription_topic_id: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -22,6 +23,7 @@ interface Row {
   name: string;
   channels: NotificationChannels;
   routing: Routing | null;
+  subscription_topic_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -39,9 +41,10 @@ export class NotificationsService {
     }
     checkLiquid(parsed.data);
     await this.db.query(
-      `INSERT INTO notification_templates (workspace_id, id, name, channels, routing) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (workspace_id, id) DO UPDATE SET name = EXCLUDED.name, channels = EXCLUDED.channels, routing = EXCLUDED.routing, updated_at = now()`,
-      [workspaceId, id, parsed.data.name, JSON.stringify(parsed.data.channels), parsed.data.routing ? JSON.stringify(parsed.data.routing) : null],
+      `INSERT INTO notification_templates (workspace_id, id, name, channels, routing, subscription_topic_id) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (workspace_id, id) DO UPDATE SET name = EXCLUDED.name, channels = EXCLUDED.channels, routing = EXCLUDED.routing,
+         subscription_topic_id = EXCLUDED.subscription_topic_id, updated_at = now()`,
+      [workspaceId, id, parsed.data.name, JSON.stringify(parsed.data.channels), parsed.data.routing ? JSON.stringify(parsed.data.routing) : null, parsed.data.subscription_topic_id ?? null],
     );
     return this.get(workspaceId, id);
   }
@@ -88,5 +91,5 @@ function checkLiquid(input: NotificationInput): void {
 }
 
 function toView(r: Row): NotificationView {
-  return { id: r.id, name: r.name, channels: r.channels, routing: r.routing, created_at: r.created_at.toISOString(), updated_at: r.updated_at.toISOString() };
+  return { id: r.id, name: r.name, channels: r.channels, routing: r.routing, subscription_topic_id: r.subscription_topic_id ?? null, created_at: r.created_at.toISOString(), updated_at: r.updated_at.toISOString() };
 }

@@ -21,6 +21,7 @@ export const MESSAGE_EVENT_NAMES: Partial<Record<MessageStatus, string>> = {
   CLICKED: 'Message Clicked',
   UNDELIVERABLE: 'Message Undeliverable',
   UNROUTABLE: 'Message Unroutable',
+  FILTERED: 'Message Filtered',
 };
 
 /** Stable per (message, status): RudderStack (and Herald's outbox) drop repeats by it. */

@@ -5,8 +5,8 @@ import { href, navigate } from '../lib/router.js';
 import { ChannelPreviews } from '../lib/preview.js';
 import { Badge, ErrorBox, Json, Notice, Pager, Time, html, statusClass, useLoad, usePaged } from '../lib/ui.js';
 
-export const MESSAGE_STATUSES = ['ENQUEUED', 'SENT', 'DELIVERED', 'OPENED', 'CLICKED', 'UNDELIVERABLE', 'UNROUTABLE', 'UNMAPPED', 'CANCELED'];
-const FINAL = ['CLICKED', 'UNDELIVERABLE', 'UNROUTABLE', 'UNMAPPED', 'CANCELED'];
+export const MESSAGE_STATUSES = ['ENQUEUED', 'SENT', 'DELIVERED', 'OPENED', 'CLICKED', 'UNDELIVERABLE', 'UNROUTABLE', 'UNMAPPED', 'CANCELED', 'FILTERED'];
+const FINAL = ['CLICKED', 'UNDELIVERABLE', 'UNROUTABLE', 'UNMAPPED', 'CANCELED', 'FILTERED'];
 
 export function MessagesPage({ query }) {
   const filter = { status: query.status ?? '', recipient: query.recipient ?? '', run_id: query.run_id ?? '' };

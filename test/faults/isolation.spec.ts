@@ -61,6 +61,7 @@ const a = {
   keyId: '',
   keySecret: '',
   suppressedEmail: `a-suppressed-${Date.now()}@example.com`,
+  topicId: `a-topic-${Date.now()}`,
 };
 const mappedEventId = () => `track/${a.mappedEvent}`;
 
@@ -87,6 +88,8 @@ function paramValues(route: Route, name: string): string[] {
       return [mappedEventId()];
     case 'email':
       return [a.suppressedEmail];
+    case 'topicId':
+      return [a.topicId];
     case 'id':
       if (route.path.startsWith('/inbound/events/log/')) return [a.logId];
       if (route.path.startsWith('/automations/')) return [a.templateId, a.alias, a.draftTemplateId];
@@ -111,6 +114,8 @@ const BODIES: Record<string, unknown> = {
   'PUT /automations/{id}': { name: 'B rename', steps: [] },
   'PUT /notifications/{id}': { name: 'B note', channels: { inbox: { title: 'B title', body: 'B body' } } },
   'PATCH /keys/{id}': { expires_in: '1 hour' },
+  'PUT /subscription-topics/{topicId}': { name: 'B topic', default_status: 'OPTED_IN' },
+  'PUT /users/{userId}/preferences/{topicId}': { topic: { status: 'OPTED_IN' } },
 };
 
 /**
@@ -140,6 +145,12 @@ const EXCEPTIONS: Record<string, { status: number; why: string; creates?: boolea
   'PUT /notifications/{id}': { status: 200, creates: true, why: "creates B's own notification template with that id" },
   'POST /inbound/events/{eventId}/automations': { status: 201, creates: true, why: "creates a draft in B linked to B's own event id" },
   'PUT /suppressions/{email}': { status: 200, creates: true, why: "suppresses the address in B's own list" },
+  'PUT /subscription-topics/{topicId}': { status: 200, creates: true, why: "creates B's own topic with that id" },
+  'GET /users/{userId}/preferences': {
+    status: 200,
+    why: "B's preferences for that user id: B has no topics",
+    check: (res) => expect(res.body.items).toEqual([]),
+  },
 };
 
 /** Routes without path parameters that write: what B sends (aimed at A's ids) and what must hold. */
@@ -412,6 +423,8 @@ beforeAll(async () => {
   // A: the RudderStack integration (disabled, pointing nowhere) and a webhook signing secret.
   await ok(herald.http.put('/integrations/rudderstack').set(A.auth).send({ write_key: a.writeKey, data_plane_url: a.dataPlaneUrl, enabled: false }), 200);
   await ok(herald.http.put(`/suppressions/${a.suppressedEmail}`).set(A.auth), 200);
+  await ok(herald.http.put(`/subscription-topics/${a.topicId}`).set(A.auth).send({ name: 'A topic', default_status: 'OPTED_IN' }), 200);
+  await ok(herald.http.put(`/users/${a.userId}/preferences/${a.topicId}`).set(A.auth).send({ topic: { status: 'OPTED_OUT' } }), 200);
   const rotated = await herald.http.post('/webhooks/signing-secret').set(A.auth);
   if (rotated.status >= 300) throw new Error(`signing secret: ${rotated.status} ${rotated.text}`);
   a.signingSecret = rotated.body.secret;

@@ -47,6 +47,8 @@ const BODIES: Record<string, unknown> = {
   'PUT /integrations/rudderstack': { write_key: 'td-write-key-2', data_plane_url: 'http://127.0.0.1:9', enabled: true, journey_events: true },
   'POST /keys': { name: 'td-second' },
   'PUT /webhooks/allowed-hosts': { hosts: ['hooks.example.com'] },
+  'PUT /subscription-topics/{topicId}': { name: 'TD topic', default_status: 'OPTED_IN' },
+  'PUT /users/{userId}/preferences/{topicId}': { topic: { status: 'OPTED_OUT' } },
 };
 /** Run last: they delete what other calls use. */
 const LAST = (r: Route) => r.method === 'DELETE';
@@ -66,6 +68,8 @@ function paramValue(route: Route, name: string): string {
       return eventId;
     case 'email':
       return 'td-suppressed@example.com';
+    case 'topicId':
+      return 'td-topic';
     case 'id':
       if (route.path.startsWith('/inbound/events/log/')) return ids.logId;
       if (route.path.startsWith('/automations/')) return ids.templateId;

@@ -5,6 +5,12 @@ import { PageQueryDto } from '../../common/http/pagination';
 import { MESSAGE_STATUSES } from '../message-status';
 
 export class SendMessageDto {
+  @ApiPropertyOptional({ example: 'product-updates', description: "subscription topic (overrides the template's): the recipient's preferences decide" })
+  @IsOptional()
+  @MaxLength(200, { message: 'message.topic must be at most 200 characters' })
+  @IsString({ message: 'message.topic must be a string' })
+  topic?: string;
+
   @ApiProperty({ example: { user_id: 'ada' }, description: '{ user_id?, email?, webhook_url? } or { tenant_id }' })
   @IsObject({ message: 'message.to must be an object' })
   to: Record<string, unknown>;
