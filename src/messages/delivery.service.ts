@@ -127,7 +127,7 @@ export class DeliveryService {
     // The recipient's preferences for the message's topic (a send's own topic, else the template's).
     const topic = req.topic ?? stringOr(inline.topic) ?? template?.subscription_topic_id ?? null;
     if (topic) {
-      const decision = await this.preferences.decide(workspaceId, isUser ? recipient : null, topic);
+      const decision = await this.preferences.decide(workspaceId, isUser ? recipient : null, topic, tenantId);
       if (!decision.send) {
         await this.messages.update(workspaceId, messageId, { routing: { method: routing?.method ?? 'single', channels: order } });
         await this.messages.transition(workspaceId, messageId, 'FILTERED', { reason: decision.reason });

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { WorkspaceId } from '../common/auth/workspace.decorator';
 import { PreferencesService } from './preferences.service';
@@ -26,6 +26,25 @@ export class PreferencesController {
   @ApiOperation({ summary: 'Create or replace a topic: { name, default_status: OPTED_IN | OPTED_OUT | REQUIRED, allowed_channels? }' })
   putTopic(@WorkspaceId() ws: string, @Param('topicId') topicId: string, @Body() body: Record<string, unknown>) {
     return this.preferences.putTopic(ws, topicId, body);
+  }
+
+  @Get('tenants/:tenantId/default_preferences/items/:topicId')
+  @ApiOperation({ summary: "A tenant's default preference for a topic (its members' unless they chose)" })
+  tenantDefault(@WorkspaceId() ws: string, @Param('tenantId') tenantId: string, @Param('topicId') topicId: string) {
+    return this.preferences.getTenantDefault(ws, tenantId, topicId);
+  }
+
+  @Put('tenants/:tenantId/default_preferences/items/:topicId')
+  @ApiOperation({ summary: "Set a tenant's default preference for a topic: { status, has_custom_routing?, custom_routing? }" })
+  putTenantDefault(@WorkspaceId() ws: string, @Param('tenantId') tenantId: string, @Param('topicId') topicId: string, @Body() body: Record<string, unknown>) {
+    return this.preferences.putTenantDefault(ws, tenantId, topicId, body);
+  }
+
+  @Delete('tenants/:tenantId/default_preferences/items/:topicId')
+  @HttpCode(204)
+  @ApiOperation({ summary: "Remove a tenant's default preference for a topic" })
+  async deleteTenantDefault(@WorkspaceId() ws: string, @Param('tenantId') tenantId: string, @Param('topicId') topicId: string): Promise<void> {
+    await this.preferences.deleteTenantDefault(ws, tenantId, topicId);
   }
 
   @Get('users/:userId/preferences')

@@ -108,14 +108,54 @@ export class PreferencesService {
     return this.get(workspaceId, userId, topicId);
   }
 
-  /** At send time: user choice > topic default; REQUIRED ignores opt-outs. An unknown topic decides nothing. */
-  async decide(workspaceId: string, userId: string | null, topicId: string): Promise<PreferenceDecision> {
+  /** PUT /tenants/{id}/default_preferences/items/{topic_id} with `{ status, has_custom_routing?, custom_routing? }` (Courier's shape). */
+  async putTenantDefault(workspaceId: string, tenantId: string, topicId: string, body: { status?: unknown; has_custom_routing?: unknown; custom_routing?: unknown }) {
+    if (!body || typeof body !== 'object') throw badRequest('body must be { status, has_custom_routing?, custom_routing? }');
+    if (body.status !== 'OPTED_IN' && body.status !== 'OPTED_OUT') throw badRequest('status must be OPTED_IN or OPTED_OUT');
+    if (body.has_custom_routing !== undefined && typeof body.has_custom_routing !== 'boolean') throw badRequest('has_custom_routing must be true or false');
+    const routing = body.custom_routing === undefined ? [] : channelList(body.custom_routing, 'custom_routing');
+    await this.getTopic(workspaceId, topicId);
+    await this.db.query(
+      `INSERT INTO tenant_default_preferences (workspace_id, tenant_id, topic_id, status, has_custom_routing, custom_routing) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (workspace_id, tenant_id, topic_id) DO UPDATE SET status = EXCLUDED.status, has_custom_routing = EXCLUDED.has_custom_routing,
+         custom_routing = EXCLUDED.custom_routing, updated_at = now()`,
+      [workspaceId, tenantId, topicId, body.status, body.has_custom_routing ?? false, JSON.stringify(routing)],
+    );
+    return this.getTenantDefault(workspaceId, tenantId, topicId);
+  }
+
+  async getTenantDefault(workspaceId: string, tenantId: string, topicId: string) {
     const [row] = (await this.db.query(
-      `SELECT t.default_status, t.allowed_channels, p.status AS p_status, p.has_custom_routing, p.custom_routing
-       FROM subscription_topics t LEFT JOIN user_preferences p ON p.workspace_id = t.workspace_id AND p.topic_id = t.id AND p.user_id = $2
+      `SELECT topic_id, status, has_custom_routing, custom_routing, updated_at FROM tenant_default_preferences WHERE workspace_id = $1 AND tenant_id = $2 AND topic_id = $3`,
+      [workspaceId, tenantId, topicId],
+    )) as Array<{ topic_id: string; status: PreferenceStatus; has_custom_routing: boolean; custom_routing: ChannelName[]; updated_at: Date }>;
+    if (!row) throw notFound(`tenant ${JSON.stringify(tenantId)} has no default preference for topic ${JSON.stringify(topicId)}`);
+    return { id: row.topic_id, status: row.status, has_custom_routing: row.has_custom_routing, custom_routing: row.custom_routing, updated_at: row.updated_at.toISOString() };
+  }
+
+  async deleteTenantDefault(workspaceId: string, tenantId: string, topicId: string): Promise<void> {
+    const [, affected] = (await this.db.query(`DELETE FROM tenant_default_preferences WHERE workspace_id = $1 AND tenant_id = $2 AND topic_id = $3`, [
+      workspaceId, tenantId, topicId,
+    ])) as [unknown, number];
+    if (!affected) throw notFound(`tenant ${JSON.stringify(tenantId)} has no default preference for topic ${JSON.stringify(topicId)}`);
+  }
+
+  /**
+   * At send time: the user's choice > the message's tenant's default > the topic's default;
+   * REQUIRED ignores opt-outs. An unknown topic decides nothing.
+   */
+  async decide(workspaceId: string, userId: string | null, topicId: string, tenantId: string | null = null): Promise<PreferenceDecision> {
+    const [row] = (await this.db.query(
+      `SELECT t.default_status, t.allowed_channels,
+         COALESCE(p.status, d.status) AS p_status, p.status IS NOT NULL AS user_chose,
+         CASE WHEN p.status IS NOT NULL THEN p.has_custom_routing ELSE d.has_custom_routing END AS has_custom_routing,
+         CASE WHEN p.status IS NOT NULL THEN p.custom_routing ELSE d.custom_routing END AS custom_routing
+       FROM subscription_topics t
+       LEFT JOIN user_preferences p ON p.workspace_id = t.workspace_id AND p.topic_id = t.id AND p.user_id = $2
+       LEFT JOIN tenant_default_preferences d ON d.workspace_id = t.workspace_id AND d.topic_id = t.id AND d.tenant_id = $4
        WHERE t.workspace_id = $1 AND t.id = $3`,
-      [workspaceId, userId ?? '', topicId],
-    )) as Array<{ default_status: PreferenceStatus; allowed_channels: ChannelName[] | null; p_status: PreferenceStatus | null; has_custom_routing: boolean | null; custom_routing: ChannelName[] | null }>;
+      [workspaceId, userId ?? '', topicId, tenantId ?? ''],
+    )) as Array<{ default_status: PreferenceStatus; allowed_channels: ChannelName[] | null; p_status: PreferenceStatus | null; user_chose: boolean; has_custom_routing: boolean | null; custom_routing: ChannelName[] | null }>;
     if (!row) return { send: true, channels: null };
     const allowed = row.allowed_channels;
     if (row.default_status === 'REQUIRED') return { send: true, channels: allowed };

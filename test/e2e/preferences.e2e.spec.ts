@@ -93,3 +93,27 @@ it('refuses bad topics and preferences with a 400 naming the field, and an unkno
   expect((await herald.http.put('/users/u/preferences/t').set(a).send({})).status).toBe(400);
   expect((await herald.http.put('/users/u/preferences/t').set(a).send({ topic: { status: 'OPTED_IN', custom_routing: 'email' } })).body.message).toMatch(/custom_routing must be a list/);
 });
+
+it("tenant defaults apply to the tenant's members, and a member's own choice wins", async () => {
+  const ws = await herald.newWorkspace();
+  const a = ws.auth;
+  await herald.http.put('/subscription-topics/news').set(a).send({ name: 'News', default_status: 'OPTED_IN' }).expect(200);
+  await herald.http.put('/notifications/digest').set(a).send({ name: 'Digest', subscription_topic_id: 'news', channels: { inbox: { title: 'Digest', body: 'x' } } }).expect(200);
+  await herald.http.put('/tenants/acme').set(a).send({ name: 'Acme' }).expect(200);
+  for (const u of ['m1', 'm2']) await herald.http.put(`/users/${u}/tenants/acme`).set(a).send({ profile: {} }).expect(200);
+  const def = await herald.http.put('/tenants/acme/default_preferences/items/news').set(a).send({ status: 'OPTED_OUT' });
+  expect(def.body).toMatchObject({ id: 'news', status: 'OPTED_OUT', has_custom_routing: false });
+  await herald.http.put('/users/m2/preferences/news').set(a).send({ topic: { status: 'OPTED_IN' } }).expect(200);
+
+  const requestId = (await herald.http.post('/send').set(a).send({ message: { to: { tenant_id: 'acme' }, template: 'digest' } }).expect(202)).body.requestId;
+  const byUser = await waitUntil(async () => {
+    const items = ((await herald.http.get('/messages').set(a)).body.items as any[]).filter((m) => m.status !== 'ENQUEUED');
+    return items.length >= 2 ? Object.fromEntries(items.map((m) => [m.recipient, [m.status, m.reason]])) : undefined;
+  }, { what: `the fan-out of ${requestId} decided` });
+  expect(byUser).toEqual({ m1: ['FILTERED', 'UNSUBSCRIBED'], m2: ['DELIVERED', null] });
+
+  // Outside the tenant's context, the topic's default applies to m1.
+  expect((await decided(a, (await herald.http.post('/send').set(a).send({ message: { to: { user_id: 'm1' }, template: 'digest' } }).expect(202)).body.requestId)).status).toBe('DELIVERED');
+  expect((await herald.http.delete('/tenants/acme/default_preferences/items/news').set(a)).status).toBe(204);
+  expect((await herald.http.get('/tenants/acme/default_preferences/items/news').set(a)).status).toBe(404);
+});

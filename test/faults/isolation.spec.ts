@@ -116,6 +116,7 @@ const BODIES: Record<string, unknown> = {
   'PATCH /keys/{id}': { expires_in: '1 hour' },
   'PUT /subscription-topics/{topicId}': { name: 'B topic', default_status: 'OPTED_IN' },
   'PUT /users/{userId}/preferences/{topicId}': { topic: { status: 'OPTED_IN' } },
+  'PUT /tenants/{tenantId}/default_preferences/items/{topicId}': { status: 'OPTED_OUT' },
 };
 
 /**

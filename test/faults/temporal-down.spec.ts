@@ -49,6 +49,7 @@ const BODIES: Record<string, unknown> = {
   'PUT /webhooks/allowed-hosts': { hosts: ['hooks.example.com'] },
   'PUT /subscription-topics/{topicId}': { name: 'TD topic', default_status: 'OPTED_IN' },
   'PUT /users/{userId}/preferences/{topicId}': { topic: { status: 'OPTED_OUT' } },
+  'PUT /tenants/{tenantId}/default_preferences/items/{topicId}': { status: 'OPTED_OUT' },
 };
 /** Run last: they delete what other calls use. */
 const LAST = (r: Route) => r.method === 'DELETE';
