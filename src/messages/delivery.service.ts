@@ -19,6 +19,7 @@ import { WebhookChannel } from './channels/webhook.channel';
 import { isSingleEmailAddress } from './channels/email-address';
 import { SuppressionsService } from './suppressions.service';
 import { PreferencesService } from '../preferences/preferences.service';
+import { signUnsubscribeToken } from '../preferences/unsubscribe-tokens';
 import { DeliveryPlan, DeliveryRequest, DeliveryResult, FINAL_MESSAGE_STATUSES, MessageStatus } from './delivery.types';
 import { faultPoint } from '../common/fault-injection';
 import { MessagesService } from './messages.service';
@@ -117,13 +118,14 @@ export class DeliveryService {
     const data = deepMerge(req.data ?? {}, isPlainObject(inline.data) ? inline.data : {});
     const tenantId = req.tenantId ?? stringOr(to.tenant_id);
     const tenant = tenantId ? await this.tenants.get(workspaceId, tenantId).catch(() => null) : null;
-    const scope = { data, profile, recipient, tenant };
+    const scope: Record<string, unknown> = { data, profile, recipient, tenant };
 
     const routing = req.routing ?? (isPlainObject(inline.routing) ? (inline.routing as DeliveryRequest['routing']) : null) ?? template?.routing ?? null;
     const requested = req.channels ?? (Array.isArray(inline.channels) ? (inline.channels as string[]) : null);
     let order = (requested ?? routing?.channels ?? (template ? Object.keys(template.channels) : ['inbox', 'email'])).filter(
       (c): c is ChannelName => (CHANNELS as readonly string[]).includes(c),
     );
+    let unsubscribeUrl: string | null = null;
     // The recipient's preferences for the message's topic (a send's own topic, else the template's).
     const topic = req.topic ?? stringOr(inline.topic) ?? template?.subscription_topic_id ?? null;
     if (topic) {
@@ -134,6 +136,10 @@ export class DeliveryService {
         return { messageId, final: 'FILTERED', channels: [], method: routing?.method ?? 'single' };
       }
       if (decision.channels) order = order.filter((c) => decision.channels!.includes(c));
+      // RFC 8058 one-click unsubscribe for a topic the user may leave.
+      if (decision.known && !decision.required && isUser && recipient) {
+        unsubscribeUrl = `${this.config.delivery.publicUrl}/u/${signUnsubscribeToken({ w: workspaceId, u: recipient, t: topic }, await this.secrets.trackingSecret())}`;
+      }
     }
     const addresses: Record<ChannelName, string | null> = {
       email: stringOr(to.email) ?? stringOr(profile.email),
@@ -162,7 +168,11 @@ export class DeliveryService {
 
     const rendered: JsonObject = { addresses };
     try {
+      if (unsubscribeUrl) scope.unsubscribe_url = unsubscribeUrl;
       for (const channel of channels) rendered[channel] = await this.render(channel, template, content, scope, { workspaceId, messageId });
+      if (unsubscribeUrl && isPlainObject(rendered.email)) {
+        rendered.email = { ...rendered.email, headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } };
+      }
     } catch (err) {
       // A template that cannot render will not render on a retry either: the message ends here.
       if (!(err instanceof TemplateRenderError || err instanceof TemplateSyntaxError)) throw err;

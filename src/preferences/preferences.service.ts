@@ -30,7 +30,7 @@ export interface PreferenceView {
 }
 
 /** What delivery does for a recipient and topic. */
-export type PreferenceDecision = { send: true; channels: ChannelName[] | null } | { send: false; reason: 'UNSUBSCRIBED' | 'OPT_IN_REQUIRED' };
+export type PreferenceDecision = { send: true; channels: ChannelName[] | null; required: boolean; known: boolean } | { send: false; reason: 'UNSUBSCRIBED' | 'OPT_IN_REQUIRED' };
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/;
 
@@ -156,14 +156,14 @@ export class PreferencesService {
        WHERE t.workspace_id = $1 AND t.id = $3`,
       [workspaceId, userId ?? '', topicId, tenantId ?? ''],
     )) as Array<{ default_status: PreferenceStatus; allowed_channels: ChannelName[] | null; p_status: PreferenceStatus | null; user_chose: boolean; has_custom_routing: boolean | null; custom_routing: ChannelName[] | null }>;
-    if (!row) return { send: true, channels: null };
+    if (!row) return { send: true, channels: null, required: false, known: false };
     const allowed = row.allowed_channels;
-    if (row.default_status === 'REQUIRED') return { send: true, channels: allowed };
+    if (row.default_status === 'REQUIRED') return { send: true, channels: allowed, required: true, known: true };
     const status = row.p_status ?? row.default_status;
     if (status === 'OPTED_OUT') return { send: false, reason: row.p_status ? 'UNSUBSCRIBED' : 'OPT_IN_REQUIRED' };
     const custom = row.has_custom_routing ? row.custom_routing ?? [] : null;
     const channels = custom && allowed ? custom.filter((c) => allowed.includes(c)) : custom ?? allowed;
-    return { send: true, channels };
+    return { send: true, channels, required: false, known: true };
   }
 }
 

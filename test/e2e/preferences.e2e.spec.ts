@@ -117,3 +117,50 @@ it("tenant defaults apply to the tenant's members, and a member's own choice win
   expect((await herald.http.delete('/tenants/acme/default_preferences/items/news').set(a)).status).toBe(204);
   expect((await herald.http.get('/tenants/acme/default_preferences/items/news').set(a)).status).toBe(404);
 });
+
+it('one-click unsubscribe: List-Unsubscribe headers on a real email, POST opts out with no login, a forged token changes nothing, REQUIRED has no header', async () => {
+  const ws = await herald.newWorkspace();
+  const a = ws.auth;
+  await herald.http.put('/subscription-topics/tips').set(a).send({ name: 'Tips', default_status: 'OPTED_IN' }).expect(200);
+  await herald.http.put('/subscription-topics/billing').set(a).send({ name: 'Billing', default_status: 'REQUIRED' }).expect(200);
+  await herald.http.put('/notifications/tip').set(a).send({ name: 'Tip', subscription_topic_id: 'tips', channels: { email: { subject: 'Tip', text: 'Leave: {{ unsubscribe_url }}' } } }).expect(200);
+  await herald.http.put('/notifications/invoice').set(a).send({ name: 'Invoice', subscription_topic_id: 'billing', channels: { email: { subject: 'Invoice', text: 'x' } } }).expect(200);
+  await herald.http.put('/profiles/lee').set(a).send({ profile: { email: 'lee@example.com' } }).expect(200);
+  await herald.http.put('/profiles/max').set(a).send({ profile: { email: 'max@example.com' } }).expect(200);
+
+  const before = smtp.messages.length;
+  await decided(a, (await herald.http.post('/send').set(a).send({ message: { to: { user_id: 'lee' }, template: 'tip' } }).expect(202)).body.requestId);
+  await decided(a, (await herald.http.post('/send').set(a).send({ message: { to: { user_id: 'lee' }, template: 'invoice' } }).expect(202)).body.requestId);
+  const [tip, invoice] = smtp.messages.slice(before);
+  // The raw header lines (mailparser folds List-* headers into a structure).
+  const raw = (mail: typeof tip, name: string) => mail.headerLines.find((h) => h.key === name)?.line.replace(/^[^:]+:\s*/, '').replace(/\r?\n\s+/g, '');
+  const header = raw(tip, 'list-unsubscribe') ?? '';
+  expect(header).toMatch(/^<http:\/\/.+\/u\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+>$/);
+  expect(raw(tip, 'list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+  const url = header.slice(1, -1);
+  expect(tip.text).toContain(url);
+  expect(raw(invoice, 'list-unsubscribe')).toBeUndefined();
+  const path = new URL(url).pathname;
+
+  // A link scanner's GET changes nothing; it shows a form that POSTs.
+  const page = await herald.http.get(path);
+  expect(page.status).toBe(200);
+  expect(page.text).toContain('<form method="post"');
+  expect((await herald.http.get('/users/lee/preferences/tips').set(a)).body.topic.status).toBe('OPTED_IN');
+
+  // Forged: the token changed to another user, or its signature altered.
+  const [payload, sig] = path.slice(3).split('.');
+  const other = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), u: 'max' })).toString('base64url');
+  expect((await herald.http.post(`/u/${other}.${sig}`).type('form').send('List-Unsubscribe=One-Click')).status).toBe(404);
+  expect((await herald.http.post(`/u/${payload}.${sig.slice(0, -2)}xx`).type('form').send('List-Unsubscribe=One-Click')).status).toBe(404);
+  expect((await herald.http.get('/users/max/preferences/tips').set(a)).body.topic.status).toBe('OPTED_IN');
+
+  // The one-click POST, as a mail client sends it: no key, a form body.
+  const post = await herald.http.post(path).type('form').send('List-Unsubscribe=One-Click');
+  expect(post.status).toBe(200);
+  expect((await herald.http.get('/users/lee/preferences/tips').set(a)).body.topic).toMatchObject({ status: 'OPTED_OUT', source: 'link' });
+  const next = await decided(a, (await herald.http.post('/send').set(a).send({ message: { to: { user_id: 'lee' }, template: 'tip' } }).expect(202)).body.requestId);
+  expect({ status: next.status, reason: next.reason }).toEqual({ status: 'FILTERED', reason: 'UNSUBSCRIBED' });
+  // Max was not touched.
+  expect((await decided(a, (await herald.http.post('/send').set(a).send({ message: { to: { user_id: 'max' }, template: 'tip' } }).expect(202)).body.requestId)).status).toBe('SENT');
+});

@@ -3,8 +3,8 @@ import { dropProtoKeys } from '../json/json-merge';
 import { extractKey, refusalMessage } from '../auth/api-key.guard';
 import type { WorkspacesService } from '../../workspaces/workspaces.service';
 
-/** Routes without an API key (health, tracking, Studio, docs): none of them takes a body. */
-const PUBLIC_PREFIXES = ['/health', '/ready', '/t/', '/studio', '/docs', '/codec/'];
+/** Routes without an API key (health, tracking, unsubscribe, Studio, docs): none of them reads a body. */
+const PUBLIC_PREFIXES = ['/health', '/ready', '/t/', '/u/', '/studio', '/docs', '/codec/'];
 /** Temporal's remote codec endpoint: public, but only with its token. */
 const CODEC_PATH = /^\/codec\/([^/]+)\/(?:decode|encode)$/;
 /** Methods whose body Herald reads. */

@@ -29,7 +29,7 @@ export class EmailChannel implements ChannelTransport, OnApplicationShutdown {
     if (!message.address) throw new ChannelError('no email address', false);
     // nodemailer reads address lists and group syntax: only one plain address may reach it.
     if (!isSingleEmailAddress(message.address)) throw new ChannelError('the email address is not one plain address', false);
-    const content = message.content as { subject?: string; html?: string; text?: string };
+    const content = message.content as { subject?: string; html?: string; text?: string; headers?: Record<string, string> };
     const mail = {
       from: this.config.delivery.from,
       to: message.address,
@@ -37,7 +37,8 @@ export class EmailChannel implements ChannelTransport, OnApplicationShutdown {
       html: content.html,
       text: content.text,
       messageId: emailMessageId(message.workspaceId, message.messageId),
-      headers: { 'X-Herald-Message-Id': message.messageId },
+      // List-Unsubscribe(-Post) when the message's topic may be left (set at prepare).
+      headers: { ...(content.headers ?? {}), 'X-Herald-Message-Id': message.messageId },
     };
     try {
       const info =
