@@ -1,3 +1,4 @@
+import { UnsubscribeController } from '../preferences/unsubscribe.controller';
 import { PreferencesModule } from '../preferences/preferences.module';
 import { SuppressionsController } from './suppressions.controller';
 import { SuppressionsService } from './suppressions.service';
@@ -22,7 +23,7 @@ import { TrackingController } from './tracking/tracking.controller';
 
 @Module({
   imports: [NotificationsModule, ProfilesModule, TenantsModule, OutboxModule, PreferencesModule],
-  controllers: [MessagesController, InboxController, TrackingController, SuppressionsController],
+  controllers: [MessagesController, InboxController, TrackingController, SuppressionsController, UnsubscribeController],
   providers: [DeliveryService, MessagesService, SecretsService, SendService, FanOutService, InboxService, EmailChannel, InboxChannel, WebhookChannel, WebhookHostsService, SuppressionsService],
   exports: [DeliveryService, MessagesService, SecretsService, FanOutService],
 })

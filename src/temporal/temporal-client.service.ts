@@ -61,7 +61,8 @@ export class TemporalClientService implements OnApplicationShutdown {
       // Outermost: counts a call until its final status, retries included (see onApplicationShutdown).
       interceptors: [this.countCalls, makeGrpcRetryInterceptor(defaultGrpcRetryOptions())],
     });
-    this.codec = new EncryptionCodec(installationKeys(config).current, installationKeys(config).previous);
+    const keys = installationKeys(config);
+    this.codec = new EncryptionCodec(keys.current, keys.previous);
     this.client = new Client({ connection: this.connection, namespace: config.temporal.namespace, dataConverter: this.dataConverter });
   }
 

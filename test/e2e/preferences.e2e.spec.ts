@@ -1,4 +1,4 @@
-import { invokeAdHoc, runReaches } from '../support/automations';
+import { invokeAdHoc, messageDecided, runReaches } from '../support/automations';
 import { SmtpSink, startSmtpSink } from '../support/smtp-sink';
 import { startTestHerald, TestHerald } from '../support/test-herald';
 import { waitUntil } from '../support/wait-until';
@@ -22,12 +22,7 @@ afterAll(async () => {
   await smtp?.close();
 });
 
-async function decided(auth: Record<string, string>, id: string) {
-  return waitUntil(async () => {
-    const m = (await herald.http.get(`/messages/${id}`).set(auth)).body;
-    return m.status !== 'ENQUEUED' ? m : undefined;
-  }, { what: `message ${id} decided` });
-}
+const decided = (auth: Record<string, string>, id: string) => messageDecided(herald, auth, id);
 
 it('an opted-out user gets FILTERED (UNSUBSCRIBED) on /send and in an automation; REQUIRED ignores it; opting in again sends', async () => {
   const ws = await herald.newWorkspace();

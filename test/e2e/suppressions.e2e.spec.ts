@@ -1,3 +1,4 @@
+import { messageDecided } from '../support/automations';
 import { SmtpSink, startSmtpSink } from '../support/smtp-sink';
 import { startTestHerald, TestHerald } from '../support/test-herald';
 import { waitUntil } from '../support/wait-until';
@@ -20,12 +21,7 @@ afterAll(async () => {
   await smtp?.close();
 });
 
-async function decided(auth: Record<string, string>, id: string) {
-  return waitUntil(async () => {
-    const m = (await herald.http.get(`/messages/${id}`).set(auth)).body;
-    return m.status !== 'ENQUEUED' ? m : undefined;
-  }, { what: `message ${id} decided` });
-}
+const decided = (auth: Record<string, string>, id: string) => messageDecided(herald, auth, id);
 
 it('a hard bounce suppresses the address; the next email is not attempted and the inbox is used instead', async () => {
   const ws = await herald.newWorkspace();

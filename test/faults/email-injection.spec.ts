@@ -1,3 +1,4 @@
+import { messageDecided } from '../support/automations';
 import { SmtpSink, startSmtpSink } from '../support/smtp-sink';
 import { startTestHerald, TestHerald } from '../support/test-herald';
 import { waitUntil } from '../support/wait-until';
@@ -54,10 +55,7 @@ it('a hostile profile.email or to.email ends UNROUTABLE and nothing reaches the 
     runs.push(run.body.runId);
   }
   for (const id of ids) {
-    const message = await waitUntil(async () => {
-      const m = (await herald.http.get(`/messages/${id}`).set(ws.auth)).body;
-      return m.status !== 'ENQUEUED' ? m : undefined;
-    }, { what: `message ${id} decided` });
+    const message = await messageDecided(herald, ws.auth, id);
     expect({ id, status: message.status, reason: message.reason }).toEqual({ id, status: 'UNROUTABLE', reason: expect.stringMatching(/not one plain email address/) });
   }
   for (const runId of runs) {

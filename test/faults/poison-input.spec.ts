@@ -1,3 +1,4 @@
+import { messageDecided } from '../support/automations';
 import { startTestHerald, TestHerald } from '../support/test-herald';
 import { waitUntil } from '../support/wait-until';
 
@@ -26,10 +27,7 @@ it('a template of nested loops ends UNDELIVERABLE with the reason, and the worke
     Array.from({ length: 3 }, async (_, i) => (await herald.http.post('/send').set(ws.auth).send({ message: { to: { user_id: `loop-${i}` }, template: 'loops' } }).expect(202)).body.requestId as string),
   );
   for (const id of poison) {
-    const message = await waitUntil(async () => {
-      const m = (await herald.http.get(`/messages/${id}`).set(ws.auth)).body;
-      return m.status !== 'ENQUEUED' ? m : undefined;
-    }, { timeoutMs: 30_000, what: `poison message ${id} decided` });
+    const message = await messageDecided(herald, ws.auth, id, 30_000);
     expect({ status: message.status, error: message.error }).toEqual({ status: 'UNDELIVERABLE', error: expect.stringMatching(/template could not be rendered: .*(limit|exceeded)/i) });
     const history = (await herald.http.get(`/messages/${id}/history`).set(ws.auth)).body.items.map((h: any) => h.status);
     expect(history).toEqual(['ENQUEUED', 'UNDELIVERABLE']);

@@ -31,3 +31,11 @@ export async function publishedTemplate(herald: TestHerald, auth: Auth, body: Re
   if (published.status !== 201) throw new Error(`publish: ${published.status} ${JSON.stringify(published.body)}`);
   return created.body.id;
 }
+
+/** Polls a message until it has left ENQUEUED (sent, delivered, filtered, undeliverable…); returns it. */
+export async function messageDecided(herald: TestHerald, auth: Auth, messageId: string, timeoutMs = 20_000) {
+  return waitUntil(async () => {
+    const res = await herald.http.get(`/messages/${messageId}`).set(auth);
+    return res.status === 200 && res.body.status !== 'ENQUEUED' ? res.body : undefined;
+  }, { timeoutMs, what: `message ${messageId} decided` });
+}

@@ -11,8 +11,19 @@ import type { HeraldConfig } from '../../config/herald-config';
  * payload codec, the codec endpoint's token) uses its own derivation label.
  */
 export function installationKeys(config: Pick<HeraldConfig, 'sealing' | 'dataDir'>): { current: string; previous: string[] } {
-  const current = config.sealing.key ?? readOrCreateKeyFile(path.join(config.dataDir, 'sealing.key'));
+  const current = config.sealing.key ?? keyFile(path.join(config.dataDir, 'sealing.key'));
   return { current, previous: config.sealing.previous };
+}
+
+/** Each key file is read (or made) once per process: seals, codec and endpoint token all ask for it. */
+const keyFiles = new Map<string, string>();
+function keyFile(file: string): string {
+  let key = keyFiles.get(file);
+  if (key === undefined) {
+    key = readOrCreateKeyFile(file);
+    keyFiles.set(file, key);
+  }
+  return key;
 }
 
 function readOrCreateKeyFile(file: string): string {
