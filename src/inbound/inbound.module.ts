@@ -1,3 +1,4 @@
+import { PreferencesModule } from '../preferences/preferences.module';
 import { Module } from '@nestjs/common';
 import { AutomationsModule } from '../automations/automations.module';
 import { ProfilesModule } from '../profiles/profiles.module';
@@ -12,7 +13,7 @@ import { RejectionsService } from './rejections.service';
 import { ReplayService } from './replay.service';
 
 @Module({
-  imports: [AutomationsModule, ProfilesModule, TenantsModule],
+  imports: [AutomationsModule, ProfilesModule, TenantsModule, PreferencesModule],
   controllers: [InboundController],
   providers: [InboundService, EventLogService, ReplayService, BacklogService, DispatchService, LedgerWriter, RejectionsService],
   exports: [EventLogService, DispatchService, InboundService, LedgerWriter, RejectionsService],

@@ -2,11 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { badRequest, notFound } from '../common/errors/api-error';
+import { Keyset, Page } from '../common/http/pagination';
+import type { Queryable } from '../database/queryable';
 import { CHANNELS, ChannelName } from '../notifications/notification.schema';
 
 export const PREFERENCE_STATUSES = ['OPTED_IN', 'OPTED_OUT', 'REQUIRED'] as const;
 export type PreferenceStatus = (typeof PREFERENCE_STATUSES)[number];
-export type PreferenceSource = 'api' | 'link' | 'page' | 'identify';
+export type PreferenceSource = 'api' | 'link' | 'page' | 'mail' | 'identify';
 
 export interface TopicView {
   id: string;
@@ -32,7 +34,27 @@ export interface PreferenceView {
 /** What delivery does for a recipient and topic. */
 export type PreferenceDecision = { send: true; channels: ChannelName[] | null; required: boolean; known: boolean } | { send: false; reason: 'UNSUBSCRIBED' | 'OPT_IN_REQUIRED' };
 
+/** One recorded change of a user's preference. */
+export interface PreferenceChangeView {
+  topic_id: string;
+  status: 'OPTED_IN' | 'OPTED_OUT';
+  previous_status: 'OPTED_IN' | 'OPTED_OUT' | null;
+  has_custom_routing: boolean;
+  custom_routing: ChannelName[];
+  source: PreferenceSource;
+  changed_at: string;
+}
+
+/** A preference to set, already checked. */
+interface PreferenceInput {
+  topicId: string;
+  status: 'OPTED_IN' | 'OPTED_OUT';
+  hasCustomRouting: boolean;
+  customRouting: ChannelName[];
+}
+
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/;
+const CHANGES = new Keyset([{ column: 'id', type: 'bigint' }]);
 
 /**
  * Subscription topics and user preferences (SPEC section 7, Courier's API shapes). A topic's
@@ -43,12 +65,16 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/;
 export class PreferencesService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async putTopic(workspaceId: string, id: string, body: { name?: unknown; default_status?: unknown; allowed_channels?: unknown }): Promise<TopicView> {
+  /** PUT /preferences/topics/{id} `{ name, default_status?, channels? }` (`allowed_channels` is accepted as the same field). */
+  async putTopic(workspaceId: string, id: string, body: { name?: unknown; default_status?: unknown; allowed_channels?: unknown; channels?: unknown }): Promise<TopicView> {
     if (!ID.test(id)) throw badRequest('topic id must be letters, digits, _, ., : or - (at most 200)');
-    if (typeof body?.name !== 'string' || !body.name || body.name.length > 200) throw badRequest('name must be a non-empty string of at most 200 characters');
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('body must be { name, default_status?, channels? }');
+    if (typeof body.name !== 'string' || !body.name || body.name.length > 200) throw badRequest('name must be a non-empty string of at most 200 characters');
     const status = body.default_status ?? 'OPTED_IN';
     if (!PREFERENCE_STATUSES.includes(status as PreferenceStatus)) throw badRequest(`default_status must be one of ${PREFERENCE_STATUSES.join(', ')}`);
-    const channels = body.allowed_channels === undefined || body.allowed_channels === null ? null : channelList(body.allowed_channels, 'allowed_channels');
+    const field = body.channels !== undefined ? 'channels' : 'allowed_channels';
+    const given = body.channels !== undefined ? body.channels : body.allowed_channels;
+    const channels = given === undefined || given === null ? null : channelList(given, field);
     await this.db.query(
       `INSERT INTO subscription_topics (workspace_id, id, name, default_status, allowed_channels) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (workspace_id, id) DO UPDATE SET name = EXCLUDED.name, default_status = EXCLUDED.default_status, allowed_channels = EXCLUDED.allowed_channels, updated_at = now()`,
@@ -61,6 +87,14 @@ export class PreferencesService {
     const [row] = (await this.db.query(`SELECT * FROM subscription_topics WHERE workspace_id = $1 AND id = $2`, [workspaceId, id])) as TopicRow[];
     if (!row) throw notFound(`no subscription topic ${JSON.stringify(id)}`);
     return topicView(row);
+  }
+
+  /** Removes a topic; users' choices for it go too (their history stays). Messages naming it send as if it had none. */
+  async deleteTopic(workspaceId: string, id: string): Promise<void> {
+    const [, affected] = (await this.db.query(`DELETE FROM subscription_topics WHERE workspace_id = $1 AND id = $2`, [workspaceId, id])) as [unknown, number];
+    if (!affected) throw notFound(`no subscription topic ${JSON.stringify(id)}`);
+    await this.db.query(`DELETE FROM user_preferences WHERE workspace_id = $1 AND topic_id = $2`, [workspaceId, id]);
+    await this.db.query(`DELETE FROM tenant_default_preferences WHERE workspace_id = $1 AND topic_id = $2`, [workspaceId, id]);
   }
 
   async listTopics(workspaceId: string): Promise<{ items: TopicView[] }> {
@@ -93,19 +127,68 @@ export class PreferencesService {
   /** PUT /users/{user_id}/preferences/{topic_id} with `{ topic: { status, has_custom_routing?, custom_routing? } }`. */
   async put(workspaceId: string, userId: string, topicId: string, body: { topic?: unknown }, source: PreferenceSource = 'api'): Promise<{ topic: PreferenceView }> {
     if (!userId || userId.length > 512) throw badRequest('user id must be 1 to 512 characters');
-    const t = body?.topic as { status?: unknown; has_custom_routing?: unknown; custom_routing?: unknown } | undefined;
-    if (!t || typeof t !== 'object' || Array.isArray(t)) throw badRequest('topic must be an object: { status, has_custom_routing?, custom_routing? }');
-    if (t.status !== 'OPTED_IN' && t.status !== 'OPTED_OUT') throw badRequest('topic.status must be OPTED_IN or OPTED_OUT');
-    if (t.has_custom_routing !== undefined && typeof t.has_custom_routing !== 'boolean') throw badRequest('topic.has_custom_routing must be true or false');
-    const routing = t.custom_routing === undefined ? [] : channelList(t.custom_routing, 'topic.custom_routing');
+    const input = preferenceInput(topicId, body?.topic, 'topic');
+    if (typeof input === 'string') throw badRequest(input);
     await this.getTopic(workspaceId, topicId);
-    await this.db.query(
-      `INSERT INTO user_preferences (workspace_id, user_id, topic_id, status, has_custom_routing, custom_routing, source) VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (workspace_id, user_id, topic_id) DO UPDATE SET status = EXCLUDED.status, has_custom_routing = EXCLUDED.has_custom_routing,
-         custom_routing = EXCLUDED.custom_routing, source = EXCLUDED.source, updated_at = now()`,
-      [workspaceId, userId, topicId, t.status, t.has_custom_routing ?? false, JSON.stringify(routing), source],
-    );
+    await this.db.transaction((tx) => this.write(tx, workspaceId, userId, input, source));
     return this.get(workspaceId, userId, topicId);
+  }
+
+  /**
+   * Preferences carried by identify traits (`courier.preferences` or `preferences`), applied in the
+   * dispatcher's transaction with the profile merge. Courier's shapes: `{ items: [{ topic_id,
+   * status, ... }] }`, or `{ notifications: { <topic_id>: { status, channel_preferences } } }`.
+   * Unknown topics and malformed entries are skipped (the identify itself still applies); the
+   * reasons are returned for the event log.
+   */
+  async applyFromTraits(tx: Queryable, workspaceId: string, identifies: Array<{ userId: string; traits: Record<string, unknown> }>): Promise<Map<string, string[]>> {
+    const problems = new Map<string, string[]>();
+    const wanted = identifies.flatMap(({ userId, traits }) => {
+      const carried = preferencesInTraits(traits);
+      if (carried === undefined) return [];
+      const { inputs, errors } = parseTraitPreferences(carried);
+      if (errors.length) problems.set(userId, errors);
+      return inputs.map((input) => ({ userId, input }));
+    });
+    if (!wanted.length) return problems;
+    const topics = new Set(
+      ((await tx.query(`SELECT id FROM subscription_topics WHERE workspace_id = $1 AND id = ANY($2)`, [workspaceId, [...new Set(wanted.map((w) => w.input.topicId))]])) as Array<{ id: string }>).map((r) => r.id),
+    );
+    for (const { userId, input } of wanted) {
+      if (!topics.has(input.topicId)) problems.set(userId, [...(problems.get(userId) ?? []), `preferences: no subscription topic ${JSON.stringify(input.topicId)}`]);
+      else await this.write(tx, workspaceId, userId, input, 'identify');
+    }
+    return problems;
+  }
+
+  /** Upserts the preference and records the change with its source, in the caller's transaction. */
+  private async write(tx: Queryable, workspaceId: string, userId: string, p: PreferenceInput, source: PreferenceSource): Promise<void> {
+    await tx.query(
+      `WITH previous AS (SELECT status FROM user_preferences WHERE workspace_id = $1 AND user_id = $2 AND topic_id = $3 FOR UPDATE),
+       upserted AS (
+         INSERT INTO user_preferences (workspace_id, user_id, topic_id, status, has_custom_routing, custom_routing, source) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (workspace_id, user_id, topic_id) DO UPDATE SET status = EXCLUDED.status, has_custom_routing = EXCLUDED.has_custom_routing,
+           custom_routing = EXCLUDED.custom_routing, source = EXCLUDED.source, updated_at = now())
+       INSERT INTO preference_changes (workspace_id, user_id, topic_id, status, previous_status, has_custom_routing, custom_routing, source)
+       VALUES ($1, $2, $3, $4, (SELECT status FROM previous), $5, $6, $7)`,
+      [workspaceId, userId, p.topicId, p.status, p.hasCustomRouting, JSON.stringify(p.customRouting), source],
+    );
+  }
+
+  /** GET /users/{user_id}/preference-changes: the user's changes, newest first, paged. */
+  async history(workspaceId: string, userId: string, limit = 50, cursor?: string): Promise<Page<PreferenceChangeView>> {
+    const params: unknown[] = [workspaceId, userId];
+    const after = CHANGES.where(cursor, params);
+    params.push(limit + 1);
+    const rows = (await this.db.query(
+      `SELECT ${CHANGES.select()}, topic_id, status, previous_status, has_custom_routing, custom_routing, source, changed_at FROM preference_changes
+       WHERE workspace_id = $1 AND user_id = $2${after ? ` AND ${after}` : ''} ORDER BY ${CHANGES.orderBy()} LIMIT $${params.length}`,
+      params,
+    )) as Array<Record<string, unknown> & Omit<PreferenceChangeView, 'changed_at'> & { changed_at: Date }>;
+    return CHANGES.page(rows, limit, (r) => ({
+      topic_id: r.topic_id, status: r.status, previous_status: r.previous_status, has_custom_routing: r.has_custom_routing,
+      custom_routing: r.custom_routing, source: r.source, changed_at: r.changed_at.toISOString(),
+    }));
   }
 
   /** PUT /tenants/{id}/default_preferences/items/{topic_id} with `{ status, has_custom_routing?, custom_routing? }` (Courier's shape). */
@@ -185,8 +268,85 @@ interface JoinedRow extends TopicRow {
 }
 
 function channelList(value: unknown, field: string): ChannelName[] {
-  if (!Array.isArray(value) || value.some((c) => !(CHANNELS as readonly unknown[]).includes(c))) throw badRequest(`${field} must be a list of ${CHANNELS.join(', ')}`);
+  const list = checkedChannels(value, field);
+  if (typeof list === 'string') throw badRequest(list);
+  return list;
+}
+
+function checkedChannels(value: unknown, field: string): ChannelName[] | string {
+  if (!Array.isArray(value) || value.some((c) => !(CHANNELS as readonly unknown[]).includes(c))) return `${field} must be a list of ${CHANNELS.join(', ')}`;
   return [...new Set(value as ChannelName[])];
+}
+
+/** `{ status, has_custom_routing?, custom_routing? }` checked, or the problem naming `field`. */
+function preferenceInput(topicId: string, value: unknown, field: string): PreferenceInput | string {
+  const t = value as { status?: unknown; has_custom_routing?: unknown; custom_routing?: unknown } | undefined;
+  if (!t || typeof t !== 'object' || Array.isArray(t)) return `${field} must be an object: { status, has_custom_routing?, custom_routing? }`;
+  if (t.status !== 'OPTED_IN' && t.status !== 'OPTED_OUT') return `${field}.status must be OPTED_IN or OPTED_OUT`;
+  if (t.has_custom_routing !== undefined && typeof t.has_custom_routing !== 'boolean') return `${field}.has_custom_routing must be true or false`;
+  const routing = t.custom_routing === undefined ? [] : checkedChannels(t.custom_routing, `${field}.custom_routing`);
+  if (typeof routing === 'string') return routing;
+  return { topicId, status: t.status, hasCustomRouting: t.has_custom_routing ?? false, customRouting: routing };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The preferences an identify carries: `traits.courier.preferences`, else `traits.preferences`
+ * when it has Courier's shape (`items` or `notifications`); another trait that happens to be
+ * called `preferences` (say `{ theme: "dark" }`) stays an ordinary profile field.
+ */
+export function preferencesInTraits(traits: Record<string, unknown>): unknown {
+  return carrier(traits)?.value;
+}
+
+function carrier(traits: Record<string, unknown>): { nested: boolean; value: unknown } | undefined {
+  if (isObject(traits.courier) && traits.courier.preferences !== undefined) return { nested: true, value: traits.courier.preferences };
+  const top = traits.preferences;
+  if (isObject(top) && (top.items !== undefined || top.notifications !== undefined)) return { nested: false, value: top };
+  return undefined;
+}
+
+/** The traits to merge into the profile: preferences live in their own tables, so the profile keeps no stale copy. */
+export function traitsWithoutPreferences(traits: Record<string, unknown>): Record<string, unknown> {
+  const found = carrier(traits);
+  if (!found) return traits;
+  if (!found.nested) {
+    const { preferences: _taken, ...rest } = traits;
+    return rest;
+  }
+  const { preferences: _taken, ...courier } = traits.courier as Record<string, unknown>;
+  return { ...traits, courier };
+}
+
+/** Courier's two shapes of a user's preferences, as checked inputs and the problems of the rest. */
+function parseTraitPreferences(value: unknown): { inputs: PreferenceInput[]; errors: string[] } {
+  const inputs: PreferenceInput[] = [];
+  const errors: string[] = [];
+  const take = (topicId: unknown, raw: unknown, where: string) => {
+    if (typeof topicId !== 'string' || !ID.test(topicId)) return errors.push(`${where}: topic id must be letters, digits, _, ., : or -`);
+    const input = preferenceInput(topicId, raw, where);
+    if (typeof input === 'string') errors.push(input);
+    else inputs.push(input);
+  };
+  if (!isObject(value)) return { inputs, errors: ['preferences must be an object: { items: [...] } or { notifications: { <topic_id>: {...} } }'] };
+  if (value.items !== undefined) {
+    if (!Array.isArray(value.items)) errors.push('preferences.items must be a list');
+    else value.items.slice(0, 200).forEach((item, i) => take(isObject(item) ? item.topic_id : undefined, item, `preferences.items[${i}]`));
+  }
+  if (value.notifications !== undefined) {
+    if (!isObject(value.notifications)) errors.push('preferences.notifications must be an object keyed by topic id');
+    else
+      Object.entries(value.notifications).slice(0, 200).forEach(([topicId, raw]) => {
+        // Courier's profile shape names channels as `channel_preferences: [{ channel }]`.
+        const prefs = isObject(raw) && Array.isArray(raw.channel_preferences) && raw.custom_routing === undefined
+          ? { ...raw, has_custom_routing: raw.channel_preferences.length > 0, custom_routing: raw.channel_preferences.map((c) => (isObject(c) ? c.channel : c)) }
+          : raw;
+        take(topicId, isObject(prefs) ? { status: prefs.status, has_custom_routing: prefs.has_custom_routing, custom_routing: prefs.custom_routing } : prefs, `preferences.notifications.${topicId}`);
+      });
+  }
+  if (value.items === undefined && value.notifications === undefined) errors.push('preferences must carry items or notifications');
+  return { inputs, errors };
 }
 
 function topicView(r: TopicRow): TopicView {

@@ -9,6 +9,7 @@ import { PlannedRun, RunPlanner, RunRequest } from '../../automations/runs/run-p
 import { RunStarter } from '../../automations/runs/run-starter.service';
 import { WaitsService, WaitWakes } from '../../automations/runs/waits.service';
 import { HERALD_CONFIG, HeraldConfig } from '../../config/herald-config';
+import { PreferencesService, traitsWithoutPreferences } from '../../preferences/preferences.service';
 import { ProfilesService } from '../../profiles/profiles.service';
 import { TenantsService } from '../../tenants/tenants.service';
 import { EventLogService } from '../event-log.service';
@@ -56,6 +57,7 @@ export class DispatchService {
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly eventLog: EventLogService,
     private readonly profiles: ProfilesService,
+    private readonly preferences: PreferencesService,
     private readonly tenants: TenantsService,
     private readonly waits: WaitsService,
     private readonly eventRuns: EventRunsService,
@@ -139,7 +141,9 @@ export class DispatchService {
   private async process(tx: EntityManager, workspaceId: string, events: LedgerEvent[]): Promise<Processed> {
     // Profiles and tenants first, in ledger order: runs triggered by this batch see them.
     const identifies = events.filter((e) => e.type === 'identify' && e.user_id);
-    await this.profiles.mergeMany(tx, workspaceId, identifies.map((e) => ({ userId: e.user_id!, patch: identifyTraits(e.body) })));
+    const traits = identifies.map((e) => ({ userId: e.user_id!, traits: identifyTraits(e.body) }));
+    await this.profiles.mergeMany(tx, workspaceId, traits.map((t) => ({ userId: t.userId, patch: traitsWithoutPreferences(t.traits) as typeof t.traits })));
+    const preferenceProblems = await this.preferences.applyFromTraits(tx, workspaceId, traits);
     for (const e of events) {
       if (e.type !== 'group' || !e.user_id) continue;
       await this.tenants.applyGroup(workspaceId, String(e.body.groupId), isPlainObject(e.body.traits) ? e.body.traits : {}, e.user_id, tx);
@@ -155,7 +159,10 @@ export class DispatchService {
 
     const outcomes = events.map((e) => {
       const runs = byEvent.get(e.id) ?? [];
-      const problems = [...(requests.get(e.id)?.problems ?? []), ...runs.flatMap((p) => (p.ok ? [] : [p.problem]))];
+      const problems = [
+        ...(e.type === 'identify' && e.user_id ? preferenceProblems.get(e.user_id) ?? [] : []),
+        ...(requests.get(e.id)?.problems ?? []), ...runs.flatMap((p) => (p.ok ? [] : [p.problem])),
+      ];
       const ok = runs.filter((p): p is Extract<PlannedRun, { ok: true }> => p.ok);
       const applied = e.type === 'identify' || e.type === 'group' || e.type === 'alias';
       const outcome: InboundEventOutcome = ok.length || applied ? 'processed' : problems.length ? 'failed' : 'unmapped';
