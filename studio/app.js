@@ -9,6 +9,7 @@ import { AutomationEditor, AutomationsPage } from './pages/automations.js';
 import { RunPage, RunsPage } from './pages/runs.js';
 import { MessagePage, MessagesPage } from './pages/messages.js';
 import { NotificationPage, NotificationsPage } from './pages/notifications.js';
+import { TopicsPage, UserPreferencesPage } from './pages/preferences.js';
 
 const NAV = [
   { section: 'integration', label: 'RudderStack', to: '#/integration' },
@@ -16,6 +17,7 @@ const NAV = [
   { section: 'runs', label: 'Runs', to: '#/runs' },
   { section: 'messages', label: 'Messages', to: '#/messages' },
   { section: 'notifications', label: 'Notification templates', to: '#/notifications' },
+  { section: 'topics', label: 'Topics', to: '#/topics', also: ['users'] },
 ];
 
 function SignIn({ next, onSignedIn }) {
@@ -60,7 +62,7 @@ function Layout({ section, children }) {
   return html`<div class="shell">
     <nav class="nav" aria-label="Studio">
       <div class="brand">Herald <span>Studio</span></div>
-      ${NAV.map((n) => html`<a href=${n.to} class=${n.section === section ? 'active' : ''}>${n.label}</a>`)}
+      ${NAV.map((n) => html`<a href=${n.to} class=${n.section === section || n.also?.includes(section) ? 'active' : ''}>${n.label}</a>`)}
       <div class="spacer"></div>
       <a href="/docs" target="_blank" rel="noopener">API reference</a>
       <a href="#/signin" class="signout" onClick=${(e) => { e.preventDefault(); signOut(); }}>Sign out</a>
@@ -86,6 +88,11 @@ function page(route) {
       return id ? html`<${MessagePage} key=${id} id=${id} />` : html`<${MessagesPage} query=${route.query} />`;
     case 'notifications':
       return id ? html`<${NotificationPage} key=${id} id=${id} />` : html`<${NotificationsPage} />`;
+    case 'topics':
+      return html`<${TopicsPage} />`;
+    case 'users':
+      // Only #/users/<id>/preferences: the Studio has no other per-user page.
+      return id && sub === 'preferences' && route.parts.length === 3 ? html`<${UserPreferencesPage} key=${id} userId=${id} />` : html`<${NotFound} />`;
     default:
       return html`<${NotFound} />`;
   }

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { del, enc, get, post, put } from '../lib/api.js';
 import { href, navigate } from '../lib/router.js';
 import { Badge, CopyField, ErrorBox, Json, Notice, Pager, Time, html, shortId, useLoad, usePaged } from '../lib/ui.js';
+import { UserLink } from './preferences.js';
 
 const TABS = [
   { id: 'catalog', label: 'Event catalog' },
@@ -196,7 +197,7 @@ function EventLog({ query }) {
           <tr key=${e.id} data-log-id=${e.id} data-message-id=${e.message_id}>
             <td><a href=${href(['integration', 'log', e.id])}><${Time} value=${e.received_at} /></a></td>
             <td class="mono">${e.event_id}</td>
-            <td>${e.user_id ?? html`<span class="muted">—</span>`}</td>
+            <td><${UserLink} id=${e.user_id} /></td>
             <td data-col="status"><${Badge} status=${e.status} />${e.duplicate_count > 0 && html` <span class="hint">+${e.duplicate_count} dup</span>`}
               ${e.error && html`<div class="step-error">${e.error}</div>`}</td>
             <td data-col="runs">${e.run_ids.length ? e.run_ids.map((id) => html`<a class="mono" href=${href(['runs', id])} style="margin-right:6px">${shortId(id)}</a>`) : html`<span class="muted">none</span>`}</td>
@@ -247,7 +248,7 @@ function LogEntry({ id }) {
       <dl class="kv">
         <dt>Log id</dt><dd>${e.id}</dd>
         <dt>messageId</dt><dd class="mono">${e.message_id}</dd>
-        <dt>User</dt><dd>${e.user_id ?? '—'}</dd>
+        <dt>User</dt><dd><${UserLink} id=${e.user_id} /></dd>
         <dt>Received</dt><dd><${Time} value=${e.received_at} /></dd>
         <dt>Processed</dt><dd><${Time} value=${e.processed_at} /></dd>
         <dt>Duplicates</dt><dd>${e.duplicate_count}</dd>

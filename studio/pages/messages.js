@@ -4,9 +4,21 @@ import { enc, get, post } from '../lib/api.js';
 import { href, navigate } from '../lib/router.js';
 import { ChannelPreviews } from '../lib/preview.js';
 import { Badge, ErrorBox, Json, Notice, Pager, Time, html, statusClass, useLoad, usePaged } from '../lib/ui.js';
+import { UserLink } from './preferences.js';
 
 export const MESSAGE_STATUSES = ['ENQUEUED', 'SENT', 'DELIVERED', 'OPENED', 'CLICKED', 'UNDELIVERABLE', 'UNROUTABLE', 'UNMAPPED', 'CANCELED', 'FILTERED'];
 const FINAL = ['CLICKED', 'UNDELIVERABLE', 'UNROUTABLE', 'UNMAPPED', 'CANCELED', 'FILTERED'];
+// A delivered message can carry a reason too (channels skipped on the way); it is shown next to the status only when the message did not go out.
+const NOT_SENT = ['UNDELIVERABLE', 'UNROUTABLE', 'UNMAPPED', 'CANCELED', 'FILTERED'];
+const FILTER_REASONS = {
+  UNSUBSCRIBED: "the recipient opted out of this message's subscription topic",
+  OPT_IN_REQUIRED: "this message's topic is opt-in (default OPTED_OUT) and the recipient has not opted in",
+};
+
+/** The status badge, and the reason beside it when the message was not sent (e.g. FILTERED · UNSUBSCRIBED). */
+export function StatusWithReason({ m }) {
+  return html`<${Badge} status=${m.status} />${m.reason && NOT_SENT.includes(m.status) && html` <span class="reason" data-reason=${m.reason}>${m.reason}</span>`}`;
+}
 
 export function MessagesPage({ query }) {
   const filter = { status: query.status ?? '', recipient: query.recipient ?? '', run_id: query.run_id ?? '' };
@@ -31,8 +43,8 @@ export function MessagesPage({ query }) {
         <tbody>
           ${list.items.map((m) => html`<tr key=${m.id} data-message-id=${m.id}>
             <td><${Time} value=${m.enqueued} /></td>
-            <td><${Badge} status=${m.status} /></td>
-            <td>${m.recipient ?? m.to?.email ?? html`<span class="muted">—</span>`}</td>
+            <td data-col="status"><${StatusWithReason} m=${m} /></td>
+            <td>${m.recipient ? html`<${UserLink} id=${m.recipient} />` : m.to?.email ?? html`<span class="muted">—</span>`}</td>
             <td>${m.notification ? html`<a href=${href(['notifications', m.notification])}>${m.notification}</a>` : html`<span class="muted">inline content</span>`}</td>
             <td>${(m.channels ?? []).join(', ')}</td>
             <td><a class="mono" href=${href(['messages', m.id])}>${m.id}</a></td>
@@ -68,13 +80,17 @@ export function MessagePage({ id }) {
     <div class="page-head">
       <div>
         <p><a href="#/messages">← Messages</a></p>
-        <h1>Message <span class="mono" style="font-size:17px">${m.id}</span> <span data-message-status=${m.status}><${Badge} status=${m.status} /></span></h1>
-        <div class="sub">to ${m.recipient ?? m.to?.email ?? '—'}${m.notification ? html` · template <a href=${href(['notifications', m.notification])}>${m.notification}</a>` : ''}</div>
+        <h1>Message <span class="mono" style="font-size:17px">${m.id}</span> <span data-message-status=${m.status} data-message-reason=${NOT_SENT.includes(m.status) ? m.reason ?? undefined : undefined}><${StatusWithReason} m=${m} /></span></h1>
+        <div class="sub">to ${m.recipient ? html`<${UserLink} id=${m.recipient} />` : m.to?.email ?? '—'}${m.notification ? html` · template <a href=${href(['notifications', m.notification])}>${m.notification}</a>` : ''}</div>
       </div>
       <div class="actions">
         ${m.status === 'ENQUEUED' && html`<button type="button" class="danger" onClick=${onCancel}>Cancel message</button>`}
       </div>
     </div>
+    ${m.status === 'FILTERED' && html`<div class="filtered-note" role="note" data-filtered-reason=${m.reason ?? ''}>
+      Not sent: <strong>FILTERED</strong>${m.reason ? html`, <strong>${m.reason}</strong>` : ''}${FILTER_REASONS[m.reason] ? ` — ${FILTER_REASONS[m.reason]}.` : '.'}
+      ${m.recipient && html` <a href=${href(['users', m.recipient, 'preferences'])}>${m.recipient}'s preferences</a>`}
+    </div>`}
     <${ErrorBox} error=${cancel?.error} />
     ${cancel?.ok && html`<${Notice}>Canceled.<//>`}
     <div class="grid2">

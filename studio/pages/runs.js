@@ -3,6 +3,8 @@ import { useState } from 'preact/hooks';
 import { enc, get, post } from '../lib/api.js';
 import { href, navigate } from '../lib/router.js';
 import { Badge, ErrorBox, Json, Notice, Pager, Time, duration, html, shortId, statusClass, useLoad, usePaged } from '../lib/ui.js';
+import { StatusWithReason } from './messages.js';
+import { UserLink } from './preferences.js';
 
 const RUN_STATUSES = ['PROCESSING', 'WAITING', 'PROCESSED', 'CANCELED', 'ERROR'];
 const ACTIVE = ['PROCESSING', 'WAITING'];
@@ -42,7 +44,7 @@ export function RunsPage({ query }) {
             <td><${Time} value=${r.created_at} /></td>
             <td data-col="status"><${Badge} status=${r.status} /></td>
             <td>${automationOf(r)}</td>
-            <td>${r.recipient ?? html`<span class="muted">—</span>`}</td>
+            <td><${UserLink} id=${r.recipient} /></td>
             <td class="mono">${r.source}</td>
             <td><a class="mono" href=${href(['runs', r.run_id])}>${shortId(r.run_id)}</a></td>
           </tr>`)}
@@ -104,7 +106,7 @@ export function RunPage({ id }) {
           <dl class="kv">
             <dt>Status</dt><dd><${Badge} status=${r.status} /></dd>
             ${r.error && html`<dt>Error</dt><dd class="step-error">${r.error}</dd>`}
-            <dt>Recipient</dt><dd>${r.recipient ?? '—'}</dd>
+            <dt>Recipient</dt><dd><${UserLink} id=${r.recipient} /></dd>
             <dt>Automation</dt><dd>${automationOf(r)}</dd>
             <dt>Kind</dt><dd>${r.kind}</dd>
             <dt>Source</dt><dd class="mono">${r.source}</dd>
@@ -150,7 +152,7 @@ function RunMessages({ runId }) {
     <h2>Messages sent by this run</h2>
     <table>
       <thead><tr><th>Message</th><th>Status</th><th>Template</th></tr></thead>
-      <tbody>${list.items.map((m) => html`<tr key=${m.id}><td><a class="mono" href=${href(['messages', m.id])}>${m.id}</a></td><td><${Badge} status=${m.status} /></td><td>${m.notification ?? ''}</td></tr>`)}</tbody>
+      <tbody>${list.items.map((m) => html`<tr key=${m.id}><td><a class="mono" href=${href(['messages', m.id])}>${m.id}</a></td><td><${StatusWithReason} m=${m} /></td><td>${m.notification ?? ''}</td></tr>`)}</tbody>
     </table>
     <${Pager} list=${list} noun="message" />
   </section>`;

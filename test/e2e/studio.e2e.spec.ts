@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import request from 'supertest';
-import { publishedTemplate } from '../support/automations';
+import { messageDecided, publishedTemplate } from '../support/automations';
 import { startTestHerald, TestHerald } from '../support/test-herald';
 import { waitUntil } from '../support/wait-until';
 
@@ -429,4 +429,155 @@ describe('Studio', () => {
     }
     await http.get('/automations').expect(401);
   });
+});
+
+describe('Studio: consent (issue 13)', () => {
+  it('creates and replaces topics with the Topics page form (a 400 shown at the form), looks up a user, toggles a topic off and on; REQUIRED has no toggle; the history shows each change', async () => {
+    const ws = await herald.newWorkspace();
+    const studio = await signIn(ws.key);
+    const { page } = studio;
+    await page.click('nav >> text=Topics');
+    await page.locator('.empty', { hasText: 'No subscription topics yet.' }).waitFor();
+    const form = page.locator('form[aria-label="Create or replace a topic"]');
+
+    // No name: the API's 400 is shown next to the form, and nothing is saved.
+    await page.fill('#topic-id', 'news');
+    await form.locator('button[type=submit]').click();
+    await form.getByRole('alert').filter({ hasText: 'name must be a non-empty string' }).waitFor();
+    expect((await herald.http.get('/preferences/topics').set(ws.auth)).body.items).toEqual([]);
+
+    await page.fill('#topic-name', 'Product news');
+    await form.locator('input[value=email]').check();
+    await form.locator('input[value=inbox]').check();
+    await form.locator('button[type=submit]').click();
+    const newsTopic = page.locator('tr[data-topic-id=news]');
+    await newsTopic.locator('[data-col=name]', { hasText: 'Product news' }).waitFor();
+    await newsTopic.locator('[data-col=default] [data-status=OPTED_IN]').waitFor();
+    expect(await newsTopic.locator('[data-col=channels]').innerText()).toBe('email, inbox');
+    expect(await form.getByRole('alert').count()).toBe(0);
+
+    await page.fill('#topic-id', 'security');
+    await page.fill('#topic-name', 'Security');
+    await page.selectOption('#topic-default', 'REQUIRED');
+    await form.locator('input[value=email]').uncheck();
+    await form.locator('input[value=inbox]').uncheck();
+    await form.locator('button[type=submit]').click();
+    await page.locator('tr[data-topic-id=security] [data-col=default] [data-status=REQUIRED]').waitFor();
+
+    // Edit fills the form with the topic; saving replaces it (its channels kept as shown).
+    await page.click('button[aria-label="Edit topic news"]');
+    expect(await page.inputValue('#topic-name')).toBe('Product news');
+    expect(await page.inputValue('#topic-default')).toBe('OPTED_IN');
+    expect(await form.locator('input[value=email]').isChecked()).toBe(true);
+    await page.fill('#topic-name', 'News');
+    await form.locator('button[type=submit]').click();
+    await newsTopic.locator('[data-col=name]', { hasText: /^News$/ }).waitFor();
+    expect((await herald.http.get('/preferences/topics').set(ws.auth)).body.items).toMatchObject([
+      { id: 'news', name: 'News', default_status: 'OPTED_IN', allowed_channels: ['email', 'inbox'] },
+      { id: 'security', name: 'Security', default_status: 'REQUIRED', allowed_channels: null },
+    ]);
+    await shot(page, 'topics');
+
+    // A user's Preferences page, from the look-up field.
+    await page.fill('#lookup-user', 'pat');
+    await page.click('form[aria-label="Look up a user"] button[type=submit]');
+    await page.waitForSelector('[data-user=pat]');
+    expect(page.url()).toContain('#/users/pat/preferences');
+    const news = page.locator('table[aria-label="Preferences"] tr[data-topic-id=news]');
+    const security = page.locator('table[aria-label="Preferences"] tr[data-topic-id=security]');
+    await news.locator('[data-col=status] [data-status=OPTED_IN]').waitFor();
+    await security.locator('[data-col=status] [data-status=REQUIRED]').waitFor();
+    expect(await security.locator('input, button').count()).toBe(0);
+    expect(await security.locator('[data-col=toggle]').innerText()).toContain('required');
+    await page.locator('.empty', { hasText: 'No changes recorded' }).waitFor();
+
+    // Off, from the keyboard.
+    const toggle = news.getByRole('switch', { name: 'Receive News' });
+    expect(await toggle.isChecked()).toBe(true);
+    await toggle.focus();
+    await page.keyboard.press('Space');
+    await news.locator('[data-col=status] [data-status=OPTED_OUT]').waitFor();
+    expect((await herald.http.get('/users/pat/preferences/news').set(ws.auth)).body.topic).toMatchObject({ topic_id: 'news', status: 'OPTED_OUT', source: 'api' });
+    const changes = page.locator('table[aria-label="Preference changes"] tbody tr');
+    await page.locator('table[aria-label="Preference changes"] tr[data-topic-id=news][data-source=api][data-change-status=OPTED_OUT]').waitFor();
+    expect(await changes.count()).toBe(1);
+    expect(await changes.first().locator('[data-col=source]').innerText()).toContain('api');
+    expect(await toggle.isChecked()).toBe(false);
+    await shot(page, 'user-preferences');
+
+    // And on again: a second change, newest first.
+    await toggle.click();
+    await news.locator('[data-col=status] [data-status=OPTED_IN]').waitFor();
+    // (A locator, not waitForFunction with a string: the Studio's CSP forbids eval when it polls.)
+    await page.locator('table[aria-label="Preference changes"] tr[data-change-status=OPTED_IN]').waitFor();
+    expect(await changes.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-change-status')))).toEqual(['OPTED_IN', 'OPTED_OUT']);
+    expect((await herald.http.get('/users/pat/preferences/news').set(ws.auth)).body.topic.status).toBe('OPTED_IN');
+    expect(studio.requests.filter((r) => r.startsWith('PUT /users/pat/preferences/news'))).toHaveLength(2);
+    expectNoPageErrors(studio);
+  }, 120_000);
+
+  it('pages the change history: 50 changes at a time, the rest on "Load more"', async () => {
+    const ws = await herald.newWorkspace();
+    await herald.http.put('/preferences/topics/tips').set(ws.auth).send({ name: 'Tips', default_status: 'OPTED_IN' }).expect(200);
+    for (let i = 0; i < 51; i++) {
+      await herald.http.put('/users/lee/preferences/tips').set(ws.auth).send({ topic: { status: i % 2 ? 'OPTED_IN' : 'OPTED_OUT' } }).expect(200);
+    }
+    const studio = await signIn(ws.key);
+    const { page } = studio;
+    await go(page, '#/users/lee/preferences');
+    const rows = page.locator('table[aria-label="Preference changes"] tbody tr');
+    await page.locator('.pager', { hasText: '50 changes shown, more available' }).waitFor();
+    expect(await rows.count()).toBe(50);
+    await page.click('button:has-text("Load more")');
+    await page.locator('.pager', { hasText: '51 changes shown' }).waitFor();
+    expect(await rows.count()).toBe(51);
+    expect(await page.locator('button:has-text("Load more")').count()).toBe(0);
+    const calls = studio.requests.filter((r) => r.startsWith('GET /users/lee/preference-changes?'));
+    expect(calls).toEqual([expect.stringMatching(/\?limit=50$/), expect.stringMatching(/\?limit=50&cursor=.+/)]);
+    expectNoPageErrors(studio);
+  }, 120_000);
+
+  it('a FILTERED message shows its reason (UNSUBSCRIBED, OPT_IN_REQUIRED) in the list and on its page, the recipient linked to their preferences', async () => {
+    const ws = await herald.newWorkspace();
+    const a = ws.auth;
+    await herald.http.put('/preferences/topics/news').set(a).send({ name: 'News', default_status: 'OPTED_IN' }).expect(200);
+    await herald.http.put('/preferences/topics/beta').set(a).send({ name: 'Beta', default_status: 'OPTED_OUT' }).expect(200);
+    await herald.http.put('/notifications/digest').set(a).send({ name: 'Digest', subscription_topic_id: 'news', channels: { inbox: { title: 'Digest', body: 'x' } } }).expect(200);
+    await herald.http.put('/notifications/beta').set(a).send({ name: 'Beta', subscription_topic_id: 'beta', channels: { inbox: { title: 'Beta', body: 'x' } } }).expect(200);
+    await herald.http.put('/users/pat/preferences/news').set(a).send({ topic: { status: 'OPTED_OUT' } }).expect(200);
+    const send = async (user: string, template: string) =>
+      (await messageDecided(herald, a, (await herald.http.post('/send').set(a).send({ message: { to: { user_id: user }, template } }).expect(202)).body.requestId)).id as string;
+    const unsubscribed = await send('pat', 'digest');
+    const optIn = await send('kim', 'beta');
+
+    const studio = await signIn(ws.key);
+    const { page } = studio;
+    await go(page, `#/messages/${unsubscribed}`);
+    const status = page.locator('h1 [data-message-status=FILTERED][data-message-reason=UNSUBSCRIBED]');
+    await status.waitFor();
+    expect(await status.locator('[data-status=FILTERED]').isVisible()).toBe(true);
+    expect(await status.locator('.reason').innerText()).toBe('UNSUBSCRIBED');
+    expect(await page.locator('[data-filtered-reason=UNSUBSCRIBED]').innerText()).toContain('opted out');
+    await page.locator('li[data-history-status=FILTERED]').waitFor();
+    await shot(page, 'message-filtered');
+
+    // The recipient links to their Preferences page, where the opt-out is.
+    await page.click('.page-head .sub a[data-user-link=pat]');
+    await page.waitForSelector('[data-user=pat]');
+    await page.locator('table[aria-label="Preferences"] tr[data-topic-id=news] [data-col=status] [data-status=OPTED_OUT]').waitFor();
+
+    await page.click('nav >> text=Messages');
+    const patRow = page.locator(`tr[data-message-id="${unsubscribed}"] [data-col=status]`);
+    await patRow.locator('[data-reason=UNSUBSCRIBED]').waitFor();
+    expect(await patRow.innerText()).toMatch(/FILTERED\s+UNSUBSCRIBED/);
+    const kimRow = page.locator(`tr[data-message-id="${optIn}"] [data-col=status]`);
+    await kimRow.locator('[data-reason=OPT_IN_REQUIRED]').waitFor();
+    expect(await kimRow.innerText()).toMatch(/FILTERED\s+OPT_IN_REQUIRED/);
+    await shot(page, 'messages-filtered');
+
+    await go(page, `#/messages/${optIn}`);
+    await page.locator('h1 [data-message-status=FILTERED][data-message-reason=OPT_IN_REQUIRED]').waitFor();
+    expect(await page.locator('[data-filtered-reason=OPT_IN_REQUIRED]').innerText()).toContain('has not opted in');
+    expectNoPageErrors(studio);
+  }, 120_000);
 });
