@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { ApiKeyGuard } from './common/auth/api-key.guard';
+import { withoutPathTokens } from './common/logging';
 import { ConfigModule, RuntimeSettings } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { AutomationsModule } from './automations/automations.module';
@@ -48,7 +49,7 @@ export class AppModule {
             customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
             autoLogging: { ignore: (req) => req.url === '/health' },
             serializers: {
-              req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+              req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: withoutPathTokens(req.url) }),
               res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
             },
           },

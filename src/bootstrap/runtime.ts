@@ -8,6 +8,7 @@ import { runMigrations } from '../database/migrate';
 import { startEmbeddedTemporal } from '../temporal/embedded-temporal';
 import { installTemporalRuntime, WorkerHostService } from '../temporal/worker-host.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
+import { UnsubscribeMailboxService } from '../preferences/unsubscribe-mailbox.service';
 import { createHerald } from './http-app';
 import { installationKeys } from '../common/crypto/installation-keys';
 import { codecEndpointToken } from '../temporal/codec/encryption-codec';
@@ -25,6 +26,8 @@ export interface RunningHerald {
   temporalAddress: string;
   temporalUiUrl?: string;
   apiUrl?: string;
+  /** The unsubscribe mailbox's SMTP port, when UNSUBSCRIBE_MAILBOX is set (start/api). */
+  mailboxPort?: number;
   /** The default workspace's first key, only on the start that created it. */
   createdKey?: string;
   stop(): Promise<void>;
@@ -93,12 +96,15 @@ export async function runHerald(mode: HeraldMode, config: HeraldConfig, logger: 
     if (mode !== 'api') await app.get(WorkerHostService).start();
 
     let apiUrl: string | undefined;
+    let mailboxPort: number | undefined;
     if (mode !== 'worker') {
       await app.listen(config.port, config.host);
       const port = (app.getHttpServer().address() as { port: number }).port;
       apiUrl = `http://localhost:${port}`;
+      // Closed with the app (before the database pool): see UnsubscribeMailboxService.onModuleDestroy.
+      mailboxPort = (await app.get(UnsubscribeMailboxService).start()) ?? undefined;
     }
-    return { app, databaseUrl, temporalAddress, temporalUiUrl, apiUrl, createdKey, stop: stopAll };
+    return { app, databaseUrl, temporalAddress, temporalUiUrl, apiUrl, mailboxPort, createdKey, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

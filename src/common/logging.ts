@@ -12,6 +12,14 @@ export const REDACTED_PATHS = [
   '*.api_key',
 ];
 
+/** Paths whose second segment is a credential (unsubscribe and preferences links, the codec endpoint's secret). */
+const TOKEN_PATH = /^(\/(?:u|p|codec)\/)[^/?]+/;
+
+/** A request URL for a log line: which route was hit, never the token in its path. */
+export function withoutPathTokens(url: string): string {
+  return url.replace(TOKEN_PATH, '$1[token]');
+}
+
 export function createRootLogger(level: string): PinoLogger {
   return pino({ level, base: { service: 'herald' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
 }

@@ -165,6 +165,17 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   HERALD_SEALING_KEYS_PREVIOUS?: string;
 
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63}){0,10}$/, {
+    message: 'UNSUBSCRIBE_MAILBOX must be one plain email address, e.g. unsubscribe@mail.example.com (letters, digits, . _ + - before the @)',
+  })
+  UNSUBSCRIBE_MAILBOX?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  INBOUND_SMTP_PORT?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  INBOUND_SMTP_HOST?: string;
+
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
   HERALD_OUTBOUND_BATCH_SIZE?: number;
 
@@ -226,6 +237,13 @@ export interface HeraldConfig {
    * in `herald start` a key file in the data dir. `previous` still opens what older keys sealed.
    */
   sealing: { key?: string; previous: string[] };
+  /**
+   * The inbound unsubscribe mailbox (RFC 2369 `mailto:` in List-Unsubscribe): emails of
+   * non-REQUIRED topics name `address`, and the API process listens for it with a small SMTP
+   * server on host:port (no TLS, no auth: an MTA or TLS proxy belongs in front). Undefined: no
+   * mailto entry, no listener.
+   */
+  unsubscribeMailbox?: { address: string; host: string; port: number };
   outbound: {
     /** Events per request to the data plane. */
     batchSize: number;
@@ -292,6 +310,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     outboxMs: duration('HERALD_RETAIN_OUTBOX', 7 * DAY),
     pruneIntervalMs: duration('HERALD_PRUNE_INTERVAL', 3600_000),
   };
+  if (!vars.UNSUBSCRIBE_MAILBOX && (vars.INBOUND_SMTP_PORT !== undefined || vars.INBOUND_SMTP_HOST)) {
+    problems.push('INBOUND_SMTP_PORT and INBOUND_SMTP_HOST configure the unsubscribe mailbox: set UNSUBSCRIBE_MAILBOX too');
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const dataDir = path.resolve(vars.HERALD_DATA_DIR ?? '.herald');
@@ -332,6 +353,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       key: vars.HERALD_SEALING_KEY,
       previous: (vars.HERALD_SEALING_KEYS_PREVIOUS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
     },
+    unsubscribeMailbox: vars.UNSUBSCRIBE_MAILBOX
+      ? { address: vars.UNSUBSCRIBE_MAILBOX.toLowerCase(), host: vars.INBOUND_SMTP_HOST ?? '127.0.0.1', port: vars.INBOUND_SMTP_PORT ?? 2525 }
+      : undefined,
     outbound: {
       batchSize: vars.HERALD_OUTBOUND_BATCH_SIZE ?? 100,
       maxHistory: vars.HERALD_EMITTER_MAX_HISTORY ?? 2000,

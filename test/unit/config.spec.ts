@@ -39,6 +39,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TEMPORAL_TLS_CERT_PATH: '/x.pem' })).toThrow(/TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH/);
   });
 
+  it('the unsubscribe mailbox: off by default; one plain address; its listener settings need it', () => {
+    expect(loadConfig({}).unsubscribeMailbox).toBeUndefined();
+    expect(loadConfig({ UNSUBSCRIBE_MAILBOX: 'Unsubscribe@Mail.Example.com' }).unsubscribeMailbox).toEqual({ address: 'unsubscribe@mail.example.com', host: '127.0.0.1', port: 2525 });
+    expect(loadConfig({ UNSUBSCRIBE_MAILBOX: 'u@x.test', INBOUND_SMTP_PORT: '0', INBOUND_SMTP_HOST: '0.0.0.0' }).unsubscribeMailbox).toEqual({ address: 'u@x.test', host: '0.0.0.0', port: 0 });
+    for (const bad of ['not-an-address', 'a@b.test, c@d.test', 'Name <a@b.test>', 'a@b.test?subject=x', 'a b@c.test']) {
+      expect(() => loadConfig({ UNSUBSCRIBE_MAILBOX: bad })).toThrow(/UNSUBSCRIBE_MAILBOX/);
+    }
+    expect(() => loadConfig({ UNSUBSCRIBE_MAILBOX: 'u@x.test', INBOUND_SMTP_PORT: '70000' })).toThrow(/INBOUND_SMTP_PORT/);
+    expect(() => loadConfig({ INBOUND_SMTP_PORT: '2525' })).toThrow(/set UNSUBSCRIBE_MAILBOX too/);
+  });
+
   it('.env.example documents exactly the settings Herald reads', () => {
     const example = fs.readFileSync(path.resolve(__dirname, '../../.env.example'), 'utf8');
     const documented = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]).sort();

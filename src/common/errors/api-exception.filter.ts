@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { withoutPathTokens } from '../logging';
 import { ApiError } from './api-error';
 import { isDatabaseUnavailable, isUnstorableInput } from './dependency-errors';
 
@@ -34,7 +35,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     // A dependency that refused for good is an operator's problem: its cause goes to the log with the request id.
     if (status >= 500 && status !== HttpStatus.SERVICE_UNAVAILABLE && exception instanceof ApiError) {
       const req = host.switchToHttp().getRequest<{ id?: unknown; method?: string; url?: string }>();
-      this.logger.error(`request ${String(req.id ?? '-')} ${req.method ?? ''} ${req.url ?? ''}: ${body.message}`);
+      this.logger.error(`request ${String(req.id ?? '-')} ${req.method ?? ''} ${withoutPathTokens(req.url ?? '')}: ${body.message}`);
     }
     if (retryAfter) res.setHeader('Retry-After', String(retryAfter));
     res.status(status).json(body);

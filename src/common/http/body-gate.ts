@@ -3,8 +3,15 @@ import { dropProtoKeys } from '../json/json-merge';
 import { extractKey, refusalMessage } from '../auth/api-key.guard';
 import type { WorkspacesService } from '../../workspaces/workspaces.service';
 
-/** Routes without an API key (health, tracking, unsubscribe, Studio, docs): none of them reads a body. */
-const PUBLIC_PREFIXES = ['/health', '/ready', '/t/', '/u/', '/studio', '/docs', '/codec/'];
+/**
+ * Routes without an API key (health, tracking, unsubscribe, preferences page, Studio, docs): none
+ * of them reads a JSON body; only the preferences page's form is read (below).
+ */
+const PUBLIC_PREFIXES = ['/health', '/ready', '/t/', '/u/', '/p/', '/studio', '/docs', '/codec/'];
+/** The hosted preferences page's form: POST /p/<token>, application/x-www-form-urlencoded, small, read as text. */
+const PREFERENCES_FORM = /^\/p\/[^/]+\/?$/;
+/** A form of a few hundred topics fits; anything larger is refused (413) before the route runs. */
+export const PREFERENCES_FORM_MAX_BYTES = 16 * 1024;
 /** Temporal's remote codec endpoint: public, but only with its token. */
 const CODEC_PATH = /^\/codec\/([^/]+)\/(?:decode|encode)$/;
 /** Methods whose body Herald reads. */
@@ -21,7 +28,8 @@ const UNKNOWN_LENGTH_INFLATED_LIMIT = 1024 * 1024;
  * one (never on public routes or GETs), only after its API key checked out (an unknown caller
  * cannot make Herald inflate and parse anything), and a compressed body only up to a bounded
  * size and ratio. Every body is JSON whatever its Content-Type claims; `__proto__` keys are
- * dropped while parsing.
+ * dropped while parsing. The one exception is the preferences page's form (public, small,
+ * urlencoded text only).
  */
 export function bodyGate(maxBodyBytes: number, workspaces: () => WorkspacesService, codecToken?: string): RequestHandler[] {
   const parsers = new Map<number, RequestHandler>();
@@ -55,7 +63,11 @@ export function bodyGate(maxBodyBytes: number, workspaces: () => WorkspacesServi
       .catch(() => next());
   };
 
+  // Text, not qs: the controller parses it with URLSearchParams (no nesting, no prototype keys). Not inflated.
+  const formReader = express.text({ type: 'application/x-www-form-urlencoded', limit: PREFERENCES_FORM_MAX_BYTES, inflate: false, defaultCharset: 'utf-8' });
+
   const parse = (req: Request, res: Response, next: NextFunction) => {
+    if (req.method === 'POST' && PREFERENCES_FORM.test(req.path)) return formReader(req, res, next);
     if (!takesBody(req) && !(req.method === 'POST' && CODEC_PATH.test(req.path))) return next();
     const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
     if (encoding === 'identity') return parser(maxBodyBytes)(req, res, next);
