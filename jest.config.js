@@ -1,3 +1,6 @@
+// Herald's processes run in UTC (src/main.ts); tests run in-process, so they do too.
+process.env.TZ = 'UTC';
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',

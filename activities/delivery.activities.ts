@@ -9,11 +9,12 @@ import type { MessagesService } from '../src/messages/messages.service';
 export function createDeliveryActivities({ delivery, messages, fanOut }: { delivery: DeliveryService; messages: MessagesService; fanOut: FanOutService }) {
   return {
     /** Idempotent by message id: delivery never sends one message id twice on a channel. */
-    async deliverMessageById(req: { workspaceId: string; messageId: string }): Promise<DeliveryResult> {
+    /** `released`: the message's quiet-hours hold is over (its workflow slept until the window opened). */
+    async deliverMessageById(req: { workspaceId: string; messageId: string; released?: boolean }): Promise<DeliveryResult> {
       const request = (await messages.row(req.workspaceId, req.messageId)).request as DeliveryRequest | null;
       if (!request) throw ApplicationFailure.nonRetryable(`message ${req.messageId} has no stored request`, 'MessageNotFound');
       try {
-        return await delivery.deliver(request);
+        return await delivery.deliver(request, { quietHours: !req.released });
       } catch (err) {
         if (isRetryable(err)) throw err;
         // A retry cannot fix it: the message ends UNDELIVERABLE with the reason instead of retrying forever.

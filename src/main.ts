@@ -7,6 +7,10 @@ import { ConfigError, loadConfig } from './config/herald-config';
 import { withDatabase } from './bootstrap/cli-database';
 import { CliError, keysCommand, KEYS_USAGE } from './bootstrap/cli-keys';
 
+// Herald computes in UTC; delivery windows are evaluated in recipients' zones by luxon and need a
+// host clock with no daylight saving of its own (src/common/time/delivery-window.ts).
+process.env.TZ = 'UTC';
+
 const USAGE = `Usage: herald <command>
 
   start                        everything on one machine (embedded Postgres and Temporal unless configured)
@@ -80,6 +84,9 @@ async function serve(mode: HeraldMode, config: ReturnType<typeof loadConfig>): P
   const lines = [`Herald (${mode}) is up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`];
   if (herald.apiUrl) {
     lines.push(`  API:         ${herald.apiUrl}`, `  Studio:      ${herald.apiUrl}/studio`, `  OpenAPI:     ${herald.apiUrl}/docs`, `  Inbound:     ${herald.apiUrl}/inbound/rudderstack`);
+  }
+  if (herald.mailboxPort !== undefined && config.unsubscribeMailbox) {
+    lines.push(`  Unsubscribe: mail to ${config.unsubscribeMailbox.address} on SMTP ${config.unsubscribeMailbox.host}:${herald.mailboxPort}`);
   }
   lines.push(`  Temporal:    ${herald.temporalAddress}${herald.temporalUiUrl ? `   UI: ${herald.temporalUiUrl}` : ''}`);
   if (!config.database.url) lines.push(`  Postgres:    embedded, data in ${config.dataDir}`);

@@ -81,7 +81,7 @@ function sampleView(): MessageView {
   const now = Date.now();
   return {
     id: 'bench-out', status: 'SENT', recipient: 'bench-user', notification: 'note', event: 'track/BenchE2E', run_id: null, request_id: null,
-    channels: ['inbox'], providers: {}, to: { user_id: 'bench-user' }, error: null, reason: null,
+    channels: ['inbox'], providers: {}, to: { user_id: 'bench-user' }, error: null, reason: null, scheduled_for: null,
     enqueued: now, sent: now, delivered: null, opened: null, clicked: null, canceled: null,
   };
 }

@@ -19,8 +19,9 @@ import { WebhookChannel } from './channels/webhook.channel';
 import { isSingleEmailAddress } from './channels/email-address';
 import { SuppressionsService } from './suppressions.service';
 import { PreferencesService } from '../preferences/preferences.service';
-import { signUnsubscribeToken } from '../preferences/unsubscribe-tokens';
-import { DeliveryPlan, DeliveryRequest, DeliveryResult, FINAL_MESSAGE_STATUSES, MessageStatus } from './delivery.types';
+import { listUnsubscribeHeader, signPreferencesToken, signUnsubscribeToken } from '../preferences/unsubscribe-tokens';
+import { DeliveryOptions, DeliveryPlan, DeliveryRequest, DeliveryResult, FINAL_MESSAGE_STATUSES, MessageStatus } from './delivery.types';
+import { DeliveryWindowsService } from './delivery-windows.service';
 import { faultPoint } from '../common/fault-injection';
 import { MessagesService } from './messages.service';
 import { SecretsService } from './secrets.service';
@@ -79,6 +80,7 @@ export class DeliveryService {
     private readonly outbox: OutboxService,
     private readonly suppressions: SuppressionsService,
     private readonly preferences: PreferencesService,
+    private readonly windows: DeliveryWindowsService,
     email: EmailChannel,
     inbox: InboxChannel,
     webhook: WebhookChannel,
@@ -90,7 +92,7 @@ export class DeliveryService {
    * Records the message (ENQUEUED) and decides how to send it: UNMAPPED without a template,
    * UNROUTABLE without a reachable channel. Idempotent: a message already prepared keeps its plan.
    */
-  async prepare(req: DeliveryRequest): Promise<DeliveryPlan> {
+  async prepare(req: DeliveryRequest, options: DeliveryOptions = {}): Promise<DeliveryPlan> {
     const { workspaceId, messageId } = req;
     const inline = isPlainObject(req.message) ? req.message : {};
     const templateId = req.template ?? (typeof inline.template === 'string' ? inline.template : null);
@@ -126,10 +128,13 @@ export class DeliveryService {
       (c): c is ChannelName => (CHANNELS as readonly string[]).includes(c),
     );
     let unsubscribeUrl: string | null = null;
+    let unsubscribeToken = '';
     // The recipient's preferences for the message's topic (a send's own topic, else the template's).
     const topic = req.topic ?? stringOr(inline.topic) ?? template?.subscription_topic_id ?? null;
+    let required = false;
     if (topic) {
       const decision = await this.preferences.decide(workspaceId, isUser ? recipient : null, topic, tenantId);
+      required = decision.send && decision.required;
       if (!decision.send) {
         await this.messages.update(workspaceId, messageId, { routing: { method: routing?.method ?? 'single', channels: order } });
         await this.messages.transition(workspaceId, messageId, 'FILTERED', { reason: decision.reason });
@@ -138,7 +143,17 @@ export class DeliveryService {
       if (decision.channels) order = order.filter((c) => decision.channels!.includes(c));
       // RFC 8058 one-click unsubscribe for a topic the user may leave.
       if (decision.known && !decision.required && isUser && recipient) {
-        unsubscribeUrl = `${this.config.delivery.publicUrl}/u/${signUnsubscribeToken({ w: workspaceId, u: recipient, t: topic }, await this.secrets.trackingSecret())}`;
+        unsubscribeToken = signUnsubscribeToken({ w: workspaceId, u: recipient, t: topic }, await this.secrets.trackingSecret());
+        unsubscribeUrl = `${this.config.delivery.publicUrl}/u/${unsubscribeToken}`;
+      }
+    }
+    // Quiet hours hold what is not REQUIRED until their window opens in the recipient's zone; the
+    // caller sleeps durably and comes back with them released (so no clock skew holds it twice).
+    if (options.quietHours && !required) {
+      const until = await this.windows.quietHoursUntil(workspaceId, to, profile);
+      if (until !== null) {
+        await this.messages.update(workspaceId, messageId, { scheduled_for: new Date(until), reason: `QUIET_HOURS: held until ${new Date(until).toISOString()}` });
+        return { messageId, channels: [], method: routing?.method ?? 'single', holdUntil: until };
       }
     }
     const addresses: Record<ChannelName, string | null> = {
@@ -169,9 +184,11 @@ export class DeliveryService {
     const rendered: JsonObject = { addresses };
     try {
       if (unsubscribeUrl) scope.unsubscribe_url = unsubscribeUrl;
+      // The hosted preferences page (every topic of the user's), for any message to a user.
+      if (isUser && recipient) scope.preferences_url = `${this.config.delivery.publicUrl}/p/${signPreferencesToken({ w: workspaceId, u: recipient }, await this.secrets.trackingSecret())}`;
       for (const channel of channels) rendered[channel] = await this.render(channel, template, content, scope, { workspaceId, messageId });
       if (unsubscribeUrl && isPlainObject(rendered.email)) {
-        rendered.email = { ...rendered.email, headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } };
+        rendered.email = { ...rendered.email, headers: { 'List-Unsubscribe': listUnsubscribeHeader(unsubscribeUrl, unsubscribeToken, this.config.unsubscribeMailbox?.address), 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } };
       }
     } catch (err) {
       // A template that cannot render will not render on a retry either: the message ends here.
@@ -192,9 +209,10 @@ export class DeliveryService {
    * error throws RetryDelivery (the activity is retried with backoff; attempts are counted per
    * channel in Postgres); after its last attempt it has failed. No channel left: UNDELIVERABLE.
    */
-  async deliver(req: DeliveryRequest): Promise<DeliveryResult> {
-    const plan = await this.prepare(req);
+  async deliver(req: DeliveryRequest, options: DeliveryOptions = {}): Promise<DeliveryResult> {
+    const plan = await this.prepare(req, options);
     if (plan.final) return { messageId: plan.messageId, status: plan.final };
+    if (plan.holdUntil !== undefined) return { messageId: plan.messageId, status: 'ENQUEUED', heldUntil: new Date(plan.holdUntil).toISOString() };
     const errors: string[] = [];
     let best: DeliveryResult | undefined;
     for (const channel of plan.channels as ChannelName[]) {

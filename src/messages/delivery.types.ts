@@ -40,6 +40,13 @@ export interface DeliveryRequest {
 export interface DeliveryResult {
   messageId: string;
   status: MessageStatus;
+  /** Quiet hours hold the message until this instant (ISO): send again then, with quiet hours released. */
+  heldUntil?: string;
+}
+
+/** How a delivery call treats quiet hours: applied on a message's first try, released after its hold. */
+export interface DeliveryOptions {
+  quietHours?: boolean;
 }
 
 /** What prepareMessage decided: a final status already, or the channels to try and how. */
@@ -48,4 +55,6 @@ export interface DeliveryPlan {
   final?: MessageStatus;
   channels: string[];
   method: 'single' | 'all';
+  /** Epoch ms quiet hours hold the message until (nothing was rendered or sent). */
+  holdUntil?: number;
 }

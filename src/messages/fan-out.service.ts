@@ -6,7 +6,10 @@ import { messageWorkflowId } from '../../workflows/shared/workflow-ids';
 import { mapWithConcurrency } from '../common/concurrency';
 import { notFound } from '../common/errors/api-error';
 import { TemporalClientService } from '../temporal/temporal-client.service';
+import { isTimestampText } from '../../workflows/shared/durations';
+import { ProfilesService } from '../profiles/profiles.service';
 import { DeliveryService } from './delivery.service';
+import { DeliveryWindowsService } from './delivery-windows.service';
 import type { DeliveryRequest } from './delivery.types';
 import { MessagesService } from './messages.service';
 
@@ -22,6 +25,8 @@ export class FanOutService {
     private readonly messages: MessagesService,
     private readonly delivery: DeliveryService,
     private readonly temporal: TemporalClientService,
+    private readonly windows: DeliveryWindowsService,
+    private readonly profiles: ProfilesService,
   ) {}
 
   async fanOutToTenant(workspaceId: string, requestId: string, tenantId: string, delay: { duration?: string | number; until?: string } | null): Promise<{ messageIds: string[] }> {
@@ -32,11 +37,15 @@ export class FanOutService {
       const messageId = `${requestId}:${userId}`;
       const workflowId = messageWorkflowId(workspaceId, messageId);
       const request: DeliveryRequest = { ...row.request, messageId, recipient: userId, tenantId };
-      await this.messages.enqueue({ workspaceId, messageId, requestId, recipient: userId, notification: request.template, to: request.to ?? {}, workflowId, request: request as never });
+      // A delivery window opens in each member's own zone (their profile's, else the workspace's).
+      const windowed = typeof delay?.until === 'string' && !isTimestampText(delay.until);
+      const until = windowed ? await this.windows.untilAt(workspaceId, delay!.until, request.to ?? {}, await this.profiles.get(workspaceId, userId)).catch(() => null) : null;
+      const own = windowed ? (until && until > Date.now() ? { until: new Date(until).toISOString() } : null) : delay;
+      await this.messages.enqueue({ workspaceId, messageId, requestId, recipient: userId, notification: request.template, to: request.to ?? {}, workflowId, request: request as never, scheduledFor: until && until > Date.now() ? new Date(until) : null });
       await this.temporal.startIdempotent('messageWorkflow', {
         taskQueue: this.temporal.taskQueue,
         workflowId,
-        args: [{ workspaceId, messageId, delay }],
+        args: [{ workspaceId, messageId, delay: own }],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });
       return messageId;

@@ -1,3 +1,5 @@
+import { PreferencesPageController } from '../preferences/preferences-page.controller';
+import { UnsubscribeMailboxService } from '../preferences/unsubscribe-mailbox.service';
 import { UnsubscribeController } from '../preferences/unsubscribe.controller';
 import { PreferencesModule } from '../preferences/preferences.module';
 import { SuppressionsController } from './suppressions.controller';
@@ -12,6 +14,8 @@ import { EmailChannel } from './channels/email.channel';
 import { InboxChannel } from './channels/inbox.channel';
 import { WebhookChannel } from './channels/webhook.channel';
 import { DeliveryService } from './delivery.service';
+import { DeliverySettingsController } from './delivery-settings.controller';
+import { DeliveryWindowsService } from './delivery-windows.service';
 import { FanOutService } from './fan-out.service';
 import { InboxController } from './inbox.controller';
 import { InboxService } from './inbox.service';
@@ -23,8 +27,8 @@ import { TrackingController } from './tracking/tracking.controller';
 
 @Module({
   imports: [NotificationsModule, ProfilesModule, TenantsModule, OutboxModule, PreferencesModule],
-  controllers: [MessagesController, InboxController, TrackingController, SuppressionsController, UnsubscribeController],
-  providers: [DeliveryService, MessagesService, SecretsService, SendService, FanOutService, InboxService, EmailChannel, InboxChannel, WebhookChannel, WebhookHostsService, SuppressionsService],
-  exports: [DeliveryService, MessagesService, SecretsService, FanOutService],
+  controllers: [DeliverySettingsController, MessagesController, InboxController, TrackingController, SuppressionsController, UnsubscribeController, PreferencesPageController],
+  providers: [DeliveryWindowsService, DeliveryService, MessagesService, SecretsService, SendService, FanOutService, InboxService, EmailChannel, InboxChannel, WebhookChannel, WebhookHostsService, SuppressionsService, UnsubscribeMailboxService],
+  exports: [DeliveryWindowsService, DeliveryService, MessagesService, SecretsService, FanOutService, UnsubscribeMailboxService],
 })
 export class MessagesModule {}

@@ -30,6 +30,7 @@ export interface MessageRow {
   reason: string | null;
   workflow_id: string | null;
   request: JsonObject | null;
+  scheduled_for: Date | null;
   enqueued_at: Date;
   sent_at: Date | null;
   delivered_at: Date | null;
@@ -58,6 +59,8 @@ export interface MessageView {
   opened: number | null;
   clicked: number | null;
   canceled: number | null;
+  /** When a delay or quiet hours hold the message until (ISO), or null. */
+  scheduled_for: string | null;
 }
 
 export interface NewMessage {
@@ -71,6 +74,8 @@ export interface NewMessage {
   workflowId?: string | null;
   /** The /send request, so its workflow carries only ids. */
   request?: JsonObject | null;
+  /** A delayed message's wake time. */
+  scheduledFor?: Date | null;
 }
 
 export interface TransitionDetail {
@@ -89,12 +94,12 @@ export class MessagesService {
   async enqueue(m: NewMessage): Promise<MessageRow> {
     const rows = (await this.db.query(
       `WITH m AS (
-         INSERT INTO messages (workspace_id, id, request_id, run_id, recipient, notification, status, "to", workflow_id, request)
-         VALUES ($1, $2, $3, $4, $5, $6, 'ENQUEUED', $7, $8, $9) ON CONFLICT (workspace_id, id) DO NOTHING RETURNING *),
+         INSERT INTO messages (workspace_id, id, request_id, run_id, recipient, notification, status, "to", workflow_id, request, scheduled_for)
+         VALUES ($1, $2, $3, $4, $5, $6, 'ENQUEUED', $7, $8, $9, $10) ON CONFLICT (workspace_id, id) DO NOTHING RETURNING *),
        e AS (INSERT INTO message_events (workspace_id, message_id, status) SELECT workspace_id, id, 'ENQUEUED' FROM m ON CONFLICT DO NOTHING)
        SELECT * FROM m`,
       [m.workspaceId, m.messageId, m.requestId ?? null, m.runId ?? null, m.recipient, m.notification, JSON.stringify(m.to ?? {}), m.workflowId ?? null,
-        m.request ? JSON.stringify(m.request) : null],
+        m.request ? JSON.stringify(m.request) : null, m.scheduledFor ?? null],
     )) as MessageRow[];
     return rows[0] ?? this.row(m.workspaceId, m.messageId);
   }
@@ -168,11 +173,11 @@ export class MessagesService {
     return toMessageView(await this.row(workspaceId, messageId));
   }
 
-  async update(workspaceId: string, messageId: string, fields: Partial<Pick<MessageRow, 'channels' | 'routing' | 'content' | 'to' | 'recipient' | 'reason'>>): Promise<void> {
+  async update(workspaceId: string, messageId: string, fields: Partial<Pick<MessageRow, 'channels' | 'routing' | 'content' | 'to' | 'recipient' | 'reason' | 'scheduled_for'>>): Promise<void> {
     const sets: string[] = [];
     const params: unknown[] = [workspaceId, messageId];
     for (const [key, value] of Object.entries(fields)) {
-      sets.push(`"${key}" = $${params.push(typeof value === 'object' && value !== null ? JSON.stringify(value) : value)}`);
+      sets.push(`"${key}" = $${params.push(typeof value === 'object' && value !== null && !(value instanceof Date) ? JSON.stringify(value) : value)}`);
     }
     if (!sets.length) return;
     await this.db.query(`UPDATE messages SET ${sets.join(', ')}, updated_at = now() WHERE workspace_id = $1 AND id = $2`, params);
@@ -233,5 +238,6 @@ export function toMessageView(r: MessageRow): MessageView {
     opened: ms(r.opened_at),
     clicked: ms(r.clicked_at),
     canceled: ms(r.canceled_at),
+    scheduled_for: r.scheduled_for?.toISOString() ?? null,
   };
 }

@@ -3,7 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { DurationError, parseDuration, untilToDelayMs } from '../../workflows/shared/durations';
+import { DurationError, isTimestampText, parseDuration, untilToDelayMs } from '../../workflows/shared/durations';
+import { windowProblem } from '../common/time/delivery-window';
+import { ProfilesService } from '../profiles/profiles.service';
+import { DeliveryWindowsService } from './delivery-windows.service';
 import { messageWorkflowId, sendRequestWorkflowId } from '../../workflows/shared/workflow-ids';
 import { firstNulPath } from '../common/json/nul-characters';
 import { isSingleEmailAddress } from './channels/email-address';
@@ -28,6 +31,8 @@ export class SendService {
     private readonly delivery: DeliveryService,
     private readonly temporal: TemporalClientService,
     private readonly terminator: WorkflowTerminator,
+    private readonly windows: DeliveryWindowsService,
+    private readonly profiles: ProfilesService,
   ) {}
 
   async send(workspaceId: string, body: SendDto, idempotencyKey?: string): Promise<{ requestId: string }> {
@@ -45,8 +50,11 @@ export class SendService {
     if (m.delay) {
       try {
         if (m.delay.duration !== undefined) parseDuration(m.delay.duration);
-        else if (m.delay.until !== undefined) untilToDelayMs(m.delay.until, Date.now());
-        else throw new DurationError('give duration or until');
+        else if (m.delay.until !== undefined && (isTimestampText(m.delay.until) || typeof m.delay.until !== 'string')) untilToDelayMs(m.delay.until, Date.now());
+        else if (m.delay.until !== undefined) {
+          const problem = /^\d{4}-\d{2}/.test(m.delay.until.trim()) ? `invalid timestamp ${JSON.stringify(m.delay.until)}` : windowProblem(m.delay.until);
+          if (problem) throw new DurationError(`until must be an ISO-8601 date-time or an opening-hours window such as "Mo-Fr 08:00-16:30": ${problem}`);
+        } else throw new DurationError('give duration or until');
       } catch (err) {
         throw badRequest(`message.delay: ${(err as Error).message}`);
       }
@@ -70,7 +78,7 @@ export class SendService {
       tenantId,
       topic: m.topic ?? null,
     };
-    const delay = m.delay ?? null;
+    let delay = m.delay ?? null;
     if (tenantId && !userId && !email) {
       await this.db.query(
         'INSERT INTO send_requests (workspace_id, id, tenant_id, request) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
@@ -85,8 +93,11 @@ export class SendService {
       return { requestId };
     }
     const workflowId = messageWorkflowId(workspaceId, requestId);
+    // A window's next opening is decided now, in the recipient's zone; the workflow sleeps to a timestamp.
+    const scheduledFor = delay ? await this.scheduledFor(workspaceId, delay, to, userId) : null;
+    if (delay) delay = scheduledFor ? { until: scheduledFor.toISOString() } : null;
     // Recorded before the workflow starts, so the message can be listed (and canceled) at once.
-    await this.messages.enqueue({ workspaceId, messageId: requestId, requestId, recipient: request.recipient, notification: request.template, to, workflowId, request: request as never });
+    await this.messages.enqueue({ workspaceId, messageId: requestId, requestId, recipient: request.recipient, notification: request.template, to, workflowId, request: request as never, scheduledFor });
     await this.temporal.startIdempotent('messageWorkflow', {
       taskQueue: this.temporal.taskQueue,
       workflowId,
@@ -94,6 +105,22 @@ export class SendService {
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     });
     return { requestId };
+  }
+
+  /** When a delay ends for this recipient (null: now); a window is read in the recipient's zone. */
+  private async scheduledFor(workspaceId: string, delay: { duration?: string | number; until?: string }, to: Record<string, unknown>, userId: string | null): Promise<Date | null> {
+    const now = Date.now();
+    let at: number;
+    try {
+      if (delay.duration !== undefined) at = now + parseDuration(delay.duration);
+      else {
+        const profile = userId && delay.until !== undefined && !isTimestampText(delay.until) ? await this.profiles.get(workspaceId, userId) : null;
+        at = await this.windows.untilAt(workspaceId, delay.until, to, profile, now);
+      }
+    } catch (err) {
+      throw badRequest(`message.delay: ${(err as Error).message}`);
+    }
+    return at > now ? new Date(at) : null;
   }
 
   /**

@@ -9,6 +9,8 @@ import pino from 'pino';
 import { installTemporalRuntime, WorkerHostService } from '../../src/temporal/worker-host.service';
 import { runWakeSignal } from '../../workflows/automation-run/messages';
 import type { PreparedRun } from '../../workflows/shared/run-types';
+import { DateTime } from 'luxon';
+import { MessagesService } from '../../src/messages/messages.service';
 import { readTestServers } from '../setup/test-env';
 import { runSteps } from '../support/automations';
 import { startTestHerald, TestHerald } from '../support/test-herald';
@@ -107,5 +109,81 @@ describe('in the time-skipping environment', () => {
     const steps = await runSteps(herald, ws.auth, prepared.runId);
     expect(steps.map((s) => `${s.action}:${s.status}`)).toEqual(['send:PROCESSED', 'delay:PROCESSED', 'send:PROCESSED']);
     expect(steps[1].result).toEqual({ delayed_ms: 3 * DAY });
+  });
+});
+
+/** The next `month`/`day` at `hour`:00 in `zone` after now, as an ISO instant (luxon, the time zone database). */
+function nextLocal(month: number, day: number, hour: number, zone: string): string {
+  const now = DateTime.now().setZone(zone);
+  let at = DateTime.fromObject({ year: now.year, month, day, hour }, { zone });
+  if (at <= now) at = at.plus({ years: 1 });
+  return at.toUTC().toISO()!;
+}
+
+describe('delivery windows and quiet hours, in the time-skipping environment', () => {
+  it('a window delay lands at the next opening in the recipient zone, across a daylight-saving change', async () => {
+    const ws = await herald.newWorkspace();
+    await herald.http.put('/notifications/spring').set(ws.auth).send({ name: 'Spring', channels: { inbox: { title: 'Spring', body: 'x' } } }).expect(200);
+    await herald.http.put('/profiles/oslo-user').set(ws.auth).send({ profile: { timezone: 'Europe/Oslo' } }).expect(200);
+    await herald.http.put('/profiles/tokyo-user').set(ws.auth).send({ profile: { zoneinfo: 'Asia/Tokyo', timezone: 'Europe/Oslo' } }).expect(200);
+    const cases = [
+      // 5 April is always after the last Sunday of March: 08:00 in Oslo is CEST (UTC+2) then, CET (UTC+1) now in winter.
+      { recipient: 'oslo-user', window: 'Apr 05 08:00-09:00', expected: nextLocal(4, 5, 8, 'Europe/Oslo') },
+      // 20 October is before the last Sunday of October: still CEST.
+      { recipient: 'oslo-user', window: 'Oct 20 08:00-09:00', expected: nextLocal(10, 20, 8, 'Europe/Oslo') },
+      // zoneinfo wins over timezone; Tokyo has no daylight saving.
+      { recipient: 'tokyo-user', window: 'Apr 05 08:00-09:00', expected: nextLocal(4, 5, 8, 'Asia/Tokyo') },
+    ];
+    expect(cases[0].expected).toMatch(/T06:00:00\.000Z$/);
+    expect(cases[1].expected).toMatch(/T06:00:00\.000Z$/);
+    expect(cases[2].expected).toMatch(/T23:00:00\.000Z$/);
+    for (const c of cases) {
+      const prepared = await planRun(ws.id, {
+        target: { kind: 'adhoc', steps: [{ action: 'delay', until: c.window }, { action: 'send', template: 'spring' }] },
+        context: { recipient: c.recipient },
+      });
+      await withWorker(async () => (await startInTestEnv(prepared)).result());
+      expect(await env.currentTimeMs()).toBeGreaterThanOrEqual(Date.parse(c.expected));
+      const steps = await runSteps(herald, ws.auth, prepared.runId);
+      expect(steps.map((s) => `${s.action}:${s.status}`)).toEqual(['delay:PROCESSED', 'send:PROCESSED']);
+      expect(steps[0].result).toMatchObject({ window: c.window, zone: c.recipient === 'tokyo-user' ? 'Asia/Tokyo' : 'Europe/Oslo' });
+      // The timer was set for exactly the opening (the step saw it as a wake time while it waited).
+      const wakesAt = Date.now() + (steps[0].result.delayed_ms as number);
+      expect(Math.abs(wakesAt - Date.parse(c.expected))).toBeLessThan(5 * 60_000);
+      expect((await herald.http.get(`/messages/${steps[1].message_id}`).set(ws.auth)).body.status).toBe('DELIVERED');
+    }
+  });
+
+  it('quiet hours hold an automation send and a /send message until they open, then release them', async () => {
+    const ws = await herald.newWorkspace();
+    const zone = 'Europe/Oslo';
+    const now = DateTime.now().setZone(zone);
+    // A one-hour window starting two hours from now (local): closed now, open later today or tomorrow.
+    const opens = now.plus({ hours: 2 }).startOf('hour');
+    const window = `Mo-Su ${opens.toFormat('HH:mm')}-${opens.plus({ hours: 1 }).toFormat('HH:mm')}`;
+    await herald.http.put('/settings/delivery').set(ws.auth).send({ default_timezone: zone, quiet_hours: window }).expect(200);
+    await herald.http.put('/notifications/nudge').set(ws.auth).send({ name: 'Nudge', channels: { inbox: { title: 'Nudge', body: 'x' } } }).expect(200);
+
+    const prepared = await planRun(ws.id, { target: { kind: 'adhoc', steps: [{ action: 'send', template: 'nudge' }] }, context: { recipient: 'night-owl' } });
+    // A /send message recorded as the API does; its workflow is started in the test environment.
+    const messageId = randomUUID();
+    await herald.app.get(MessagesService).enqueue({
+      workspaceId: ws.id, messageId, requestId: messageId, recipient: 'night-owl', notification: 'nudge', to: { user_id: 'night-owl' },
+      request: { workspaceId: ws.id, messageId, requestId: messageId, runId: null, recipient: 'night-owl', template: 'nudge', message: null, brand: null, channels: null, data: {}, profile: {}, to: { user_id: 'night-owl' }, routing: null, content: null, tenantId: null, topic: null },
+    });
+    const startedAt = await env.currentTimeMs();
+    await withWorker(async () => {
+      const run = await startInTestEnv(prepared);
+      const message = await env.client.workflow.start('messageWorkflow', { workflowId: `qh-${messageId}`, taskQueue, args: [{ workspaceId: ws.id, messageId, delay: null }] });
+      await Promise.all([run.result(), message.result()]);
+    });
+    expect((await env.currentTimeMs()) - startedAt).toBeGreaterThanOrEqual(opens.toMillis() - Date.now() - 60_000);
+    const steps = await runSteps(herald, ws.auth, prepared.runId);
+    expect(steps.map((s) => `${s.action}:${s.status}`)).toEqual(['send:PROCESSED']);
+    for (const id of [steps[0].message_id, messageId]) {
+      const m = (await herald.http.get(`/messages/${id}`).set(ws.auth)).body;
+      expect(m.status).toBe('DELIVERED');
+      expect(m.scheduled_for).toBe(opens.toUTC().toISO());
+    }
   });
 });

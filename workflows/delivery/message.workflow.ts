@@ -33,7 +33,12 @@ export async function messageWorkflow(input: MessageWorkflowInput | LegacyMessag
       const ms = input.delay.duration !== undefined ? parseDuration(input.delay.duration) : untilToDelayMs(input.delay.until, Date.now());
       if (ms > 0) await sleep(ms);
     }
-    return await delivery.deliverMessageById(ids);
+    const result = await delivery.deliverMessageById(ids);
+    if (!result.heldUntil) return result;
+    // Quiet hours: sleep until they open, then deliver with the hold released.
+    const heldMs = Date.parse(result.heldUntil) - Date.now();
+    if (heldMs > 0) await sleep(heldMs);
+    return await delivery.deliverMessageById({ ...ids, released: true });
   } catch (err) {
     if (isCancellation(err)) await CancellationScope.nonCancellable(() => delivery.cancelMessageById(ids));
     throw err;

@@ -79,6 +79,11 @@ function parseTimestamp(text: string): number | undefined {
   return Date.UTC(year!, month! - 1, day!, hour!, minute!, second!, millis) - offset;
 }
 
+/** Whether `text` is an ISO-8601 date or date-time `untilToDelayMs` accepts (else it may be a delivery window). */
+export function isTimestampText(text: unknown): boolean {
+  return typeof text === 'string' && parseTimestamp(text.trim()) !== undefined;
+}
+
 /** Milliseconds from `nowMs` until the ISO-8601 timestamp `until` (which must include a date); 0 if it has passed. */
 export function untilToDelayMs(until: unknown, nowMs: number): number {
   const at = typeof until === 'string' ? parseTimestamp(until.trim()) : undefined;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DurationError, parseDuration, untilToDelayMs } from './durations';
+import { DurationError, isTimestampText, parseDuration } from './durations';
 import { validateCondition, validateInterpolations } from './expressions';
 import { MERGE_STRATEGIES } from './merge';
 
@@ -28,12 +28,27 @@ const durationValue = z.union([z.string(), z.number(), refObject]).superRefine((
     ctx.addIssue({ code: 'custom', message: err instanceof DurationError ? err.message : String(err) });
   }
 });
-const timestampValue = z.union([z.string(), refObject]).superRefine((v, ctx) => {
-  if (isDynamic(v)) return;
-  try {
-    untilToDelayMs(v, 0);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: err instanceof DurationError ? err.message : String(err) });
+/**
+ * Checks a delivery window's opening-hours grammar. The grammar's library is Node-only (this
+ * file is in the workflow bundle too), so the API registers it (src/common/time/delivery-window.ts);
+ * a workflow re-validating a stored step has it already checked.
+ */
+let windowCheck: (text: string) => string | null = () => null;
+export function useDeliveryWindowCheck(check: (text: string) => string | null): void {
+  windowCheck = check;
+}
+
+/** An ISO-8601 timestamp, or an opening-hours window ("Mo-Fr 08:00-16:30") in the recipient's zone. */
+const untilValue = z.union([z.string(), refObject]).superRefine((v, ctx) => {
+  if (isDynamic(v) || isTimestampText(v)) return;
+  const text = v as string;
+  const looksLikeDate = /^\d{4}-\d{2}/.test(text.trim());
+  const problem = looksLikeDate ? 'not a valid date' : windowCheck(text);
+  if (problem) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `until must be an ISO-8601 date or date-time (e.g. "2030-01-31T09:00:00Z") or an opening-hours window (e.g. "Mo-Fr 08:00-16:30"): ${problem}`,
+    });
   }
 });
 const condition = z.unknown().superRefine((v, ctx) => {
@@ -83,7 +98,7 @@ const sendStep = z
 const delayStep = z.preprocess(
   aliases({ delayFor: 'duration', delayUntil: 'until' }),
   z
-    .object({ action: z.literal('delay'), ...common, duration: durationValue.optional(), until: timestampValue.optional() })
+    .object({ action: z.literal('delay'), ...common, duration: durationValue.optional(), until: untilValue.optional() })
     .strict()
     .refine((s) => (s.duration === undefined) !== (s.until === undefined), { message: 'delay needs exactly one of duration or until', path: ['duration'] }),
 );

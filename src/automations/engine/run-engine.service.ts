@@ -1,3 +1,4 @@
+import { DeliveryWindowsService } from '../../messages/delivery-windows.service';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -75,10 +76,11 @@ export class RunEngine {
     starter: RunStarter,
     temporal: TemporalClientService,
     batches: BatchesService,
+    windows: DeliveryWindowsService,
   ) {
     this.handlers = {
       send: sendStep(delivery),
-      delay: delayStep(),
+      delay: delayStep(windows),
       'wait-for': waitForStep(repo),
       cancel: cancelStep(cancels),
       'fetch-data': fetchDataStep(repo, config.allowPrivateNetworks),

@@ -3,6 +3,8 @@ import { resolveValue } from '../../../workflows/shared/expressions';
 import { deepMerge, isPlainObject, JsonObject } from '../../../workflows/shared/json';
 import type { LegacyRunInput, PreparedRun, RunContext, RunInput } from '../../../workflows/shared/run-types';
 import { parseSteps, Step, StepValidationError } from '../../../workflows/shared/step-schema';
+// Registers the opening-hours check that delay windows are validated with.
+import '../../common/time/delivery-window';
 import { runWorkflowId } from '../../../workflows/shared/workflow-ids';
 import { ApiError, badRequest, notFound } from '../../common/errors/api-error';
 import { HERALD_CONFIG, HeraldConfig } from '../../config/herald-config';

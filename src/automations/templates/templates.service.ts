@@ -6,6 +6,8 @@ import type { Queryable } from '../../database/queryable';
 import { Keyset, Page } from '../../common/http/pagination';
 import { validateInterpolations } from '../../../workflows/shared/expressions';
 import { invokedTemplates, parseSteps, Step, StepValidationError } from '../../../workflows/shared/step-schema';
+// Registers the opening-hours check that delay windows are validated with.
+import '../../common/time/delivery-window';
 
 export interface TemplateInput {
   name: string;
