@@ -1,3 +1,4 @@
+import { OutboxModule } from '../outbox/outbox.module';
 import { PreferencesModule } from '../preferences/preferences.module';
 import { Module } from '@nestjs/common';
 import { AutomationsModule } from '../automations/automations.module';
@@ -13,7 +14,7 @@ import { RejectionsService } from './rejections.service';
 import { ReplayService } from './replay.service';
 
 @Module({
-  imports: [AutomationsModule, ProfilesModule, TenantsModule, PreferencesModule],
+  imports: [AutomationsModule, ProfilesModule, TenantsModule, PreferencesModule, OutboxModule],
   controllers: [InboundController],
   providers: [InboundService, EventLogService, ReplayService, BacklogService, DispatchService, LedgerWriter, RejectionsService],
   exports: [EventLogService, DispatchService, InboundService, LedgerWriter, RejectionsService],

@@ -14,6 +14,7 @@ interface Row {
   data_plane_url: string;
   enabled: boolean;
   journey_events: boolean;
+  preference_events: boolean;
   status: string;
   last_error: string | null;
   last_error_at: Date | null;
@@ -37,12 +38,12 @@ export class IntegrationsService {
     const dataPlaneUrl = await this.dataPlaneUrl(body.data_plane_url);
     const sealed = seal(body.write_key, (await this.secrets.sealingKeys()).current);
     await this.db.query(
-      `INSERT INTO rudderstack_integrations (workspace_id, write_key_encrypted, write_key_hint, data_plane_url, enabled, journey_events)
-       VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO rudderstack_integrations (workspace_id, write_key_encrypted, write_key_hint, data_plane_url, enabled, journey_events, preference_events)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (workspace_id) DO UPDATE SET write_key_encrypted = EXCLUDED.write_key_encrypted, write_key_hint = EXCLUDED.write_key_hint,
-         data_plane_url = EXCLUDED.data_plane_url, enabled = EXCLUDED.enabled, journey_events = EXCLUDED.journey_events,
+         data_plane_url = EXCLUDED.data_plane_url, enabled = EXCLUDED.enabled, journey_events = EXCLUDED.journey_events, preference_events = EXCLUDED.preference_events,
          status = 'ok', last_error = NULL, retrying_since = NULL, updated_at = now()`,
-      [workspaceId, sealed, mask(body.write_key), dataPlaneUrl, body.enabled ?? true, body.journey_events ?? false],
+      [workspaceId, sealed, mask(body.write_key), dataPlaneUrl, body.enabled ?? true, body.journey_events ?? false, body.preference_events ?? false],
     );
     return this.get(workspaceId);
   }
@@ -66,6 +67,7 @@ export class IntegrationsService {
       data_plane_url: row.data_plane_url,
       enabled: row.enabled,
       journey_events: row.journey_events,
+      preference_events: row.preference_events,
       status: outboundStatus(row, pending),
       retrying_since: row.status !== 'failing' && pending > 0 ? (row.retrying_since?.toISOString() ?? null) : null,
       last_error: row.last_error,

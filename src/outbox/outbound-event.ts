@@ -42,6 +42,30 @@ export function messageEvent(workspaceId: string, status: MessageStatus, message
   };
 }
 
+/** What a `Preference Updated` event says (one recorded preference change). */
+export interface PreferenceChangeFields {
+  change_id: string;
+  user_id: string;
+  topic_id: string;
+  status: string;
+  previous_status: string | null;
+  has_custom_routing: boolean;
+  custom_routing: string[];
+  source: string;
+}
+
+/** The opt-in `Preference Updated` track of a preference change (SPEC section 7). */
+export function preferenceEvent(workspaceId: string, change: PreferenceChangeFields, at: number): OutboundEvent {
+  const { change_id, user_id, ...properties } = change;
+  return {
+    messageId: outboundMessageId(workspaceId, 'preference', change_id, change.status),
+    userId: user_id,
+    event: 'Preference Updated',
+    properties: properties as unknown as JsonObject,
+    timestamp: new Date(at).toISOString(),
+  };
+}
+
 export type RunEventStatus = 'STARTED' | 'PROCESSED' | 'CANCELED' | 'ERROR';
 
 export const RUN_EVENT_NAMES: Record<RunEventStatus, string> = {

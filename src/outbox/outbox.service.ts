@@ -5,15 +5,19 @@ import { WorkflowWaker } from '../temporal/workflow-waker.service';
 import { emitterWorkflowId } from '../../workflows/shared/workflow-ids';
 import type { OutboundEvent } from './outbound-event';
 
-/** What an outbox writer needs to know of the integration: whether it wants journey events, and whether its emitter is still polling. */
+/** What an outbox writer needs to know of the integration: whether it wants journey and preference events, and whether its emitter is still polling. */
 export interface IntegrationState {
   journey: boolean;
+  preferences?: boolean;
   pollingMsLeft: number;
 }
 
+/** What an appended event is: a message status (always sent), or an opt-in kind. */
+export type OutboundKind = 'message' | 'journey' | 'preference';
+
 /** The select list of IntegrationState over `rudderstack_integrations i` (callers embed it in their own statements). */
 export const INTEGRATION_STATE =
-  'i.journey_events AS journey, COALESCE(GREATEST(0, extract(epoch from (i.polling_until - clock_timestamp())) * 1000), 0)::int AS polling_ms_left';
+  'i.journey_events AS journey, i.preference_events AS preferences, COALESCE(GREATEST(0, extract(epoch from (i.polling_until - clock_timestamp())) * 1000), 0)::int AS polling_ms_left';
 
 /** An emitter whose polling window ends sooner than this is woken. */
 const POLLING_MARGIN_MS = 150;
@@ -35,11 +39,11 @@ export class OutboxService {
    * Idempotent: an event id is stored once. Returns whether the emitter needs a wake once the
    * transaction has committed (something was appended and the emitter is not polling).
    */
-  async append(tx: Queryable, workspaceId: string, events: OutboundEvent[], kind: 'message' | 'journey', known?: IntegrationState | null): Promise<boolean> {
+  async append(tx: Queryable, workspaceId: string, events: OutboundEvent[], kind: OutboundKind, known?: IntegrationState | null): Promise<boolean> {
     if (!events.length) return false;
     // `known`: the caller read the integration in its own statement (saves a round trip).
     const integration = known !== undefined ? known : await this.integration(tx, workspaceId);
-    if (!integration || (kind === 'journey' && !integration.journey)) return false;
+    if (!integration || (kind === 'journey' && !integration.journey) || (kind === 'preference' && !integration.preferences)) return false;
     // Order per user: transactions writing events of one user take their sequence numbers one
     // after the other (the lock lasts to commit), so the outbox's order is their commit order.
     await tx.query(
@@ -59,9 +63,9 @@ export class OutboxService {
   /** The workspace's enabled integration (null: none or disabled): whether it wants journey events, and how long its emitter still polls. */
   async integration(tx: Queryable, workspaceId: string): Promise<IntegrationState | null> {
     const [row] = (await tx.query(`SELECT ${INTEGRATION_STATE} FROM rudderstack_integrations i WHERE i.workspace_id = $1 AND i.enabled`, [workspaceId])) as Array<{
-      journey: boolean; polling_ms_left: number;
+      journey: boolean; preferences: boolean; polling_ms_left: number;
     }>;
-    return row ? { journey: row.journey, pollingMsLeft: row.polling_ms_left } : null;
+    return row ? { journey: row.journey, preferences: row.preferences, pollingMsLeft: row.polling_ms_left } : null;
   }
 
   /**

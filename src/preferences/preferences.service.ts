@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import { badRequest, notFound } from '../common/errors/api-error';
 import { Keyset, Page } from '../common/http/pagination';
 import type { Queryable } from '../database/queryable';
+import { preferenceEvent } from '../outbox/outbound-event';
+import { OutboxService } from '../outbox/outbox.service';
 import { CHANNELS, ChannelName } from '../notifications/notification.schema';
 
 export const PREFERENCE_STATUSES = ['OPTED_IN', 'OPTED_OUT', 'REQUIRED'] as const;
@@ -63,7 +65,7 @@ const CHANGES = new Keyset([{ column: 'id', type: 'bigint' }]);
  */
 @Injectable()
 export class PreferencesService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectDataSource() private readonly db: DataSource, private readonly outbox: OutboxService) {}
 
   /** PUT /preferences/topics/{id} `{ name, default_status?, channels? }` (`allowed_channels` is accepted as the same field). */
   async putTopic(workspaceId: string, id: string, body: { name?: unknown; default_status?: unknown; allowed_channels?: unknown; channels?: unknown }): Promise<TopicView> {
@@ -130,7 +132,8 @@ export class PreferencesService {
     const input = preferenceInput(topicId, body?.topic, 'topic');
     if (typeof input === 'string') throw badRequest(input);
     await this.getTopic(workspaceId, topicId);
-    await this.db.transaction((tx) => this.write(tx, workspaceId, userId, input, source));
+    const wake = await this.db.transaction((tx) => this.write(tx, workspaceId, userId, input, source));
+    if (wake) void this.outbox.wake(workspaceId);
     return this.get(workspaceId, userId, topicId);
   }
 
@@ -139,10 +142,11 @@ export class PreferencesService {
    * dispatcher's transaction with the profile merge. Courier's shapes: `{ items: [{ topic_id,
    * status, ... }] }`, or `{ notifications: { <topic_id>: { status, channel_preferences } } }`.
    * Unknown topics and malformed entries are skipped (the identify itself still applies); the
-   * reasons are returned for the event log.
+   * reasons are returned for the event log, with whether the outbox needs a wake after commit.
    */
-  async applyFromTraits(tx: Queryable, workspaceId: string, identifies: Array<{ userId: string; traits: Record<string, unknown> }>): Promise<Map<string, string[]>> {
+  async applyFromTraits(tx: Queryable, workspaceId: string, identifies: Array<{ userId: string; traits: Record<string, unknown> }>): Promise<{ problems: Map<string, string[]>; wakeOutbox: boolean }> {
     const problems = new Map<string, string[]>();
+    let wakeOutbox = false;
     const wanted = identifies.flatMap(({ userId, traits }) => {
       const carried = preferencesInTraits(traits);
       if (carried === undefined) return [];
@@ -150,29 +154,38 @@ export class PreferencesService {
       if (errors.length) problems.set(userId, errors);
       return inputs.map((input) => ({ userId, input }));
     });
-    if (!wanted.length) return problems;
+    if (!wanted.length) return { problems, wakeOutbox };
     const topics = new Set(
       ((await tx.query(`SELECT id FROM subscription_topics WHERE workspace_id = $1 AND id = ANY($2)`, [workspaceId, [...new Set(wanted.map((w) => w.input.topicId))]])) as Array<{ id: string }>).map((r) => r.id),
     );
     for (const { userId, input } of wanted) {
       if (!topics.has(input.topicId)) problems.set(userId, [...(problems.get(userId) ?? []), `preferences: no subscription topic ${JSON.stringify(input.topicId)}`]);
-      else await this.write(tx, workspaceId, userId, input, 'identify');
+      else wakeOutbox = (await this.write(tx, workspaceId, userId, input, 'identify')) || wakeOutbox;
     }
-    return problems;
+    return { problems, wakeOutbox };
   }
 
-  /** Upserts the preference and records the change with its source, in the caller's transaction. */
-  private async write(tx: Queryable, workspaceId: string, userId: string, p: PreferenceInput, source: PreferenceSource): Promise<void> {
-    await tx.query(
+  /**
+   * Upserts the preference and records the change with its source, in the caller's transaction,
+   * with its `Preference Updated` event when the integration wants those (the transactional
+   * outbox). Returns whether the emitter needs a wake once the transaction commits.
+   */
+  private async write(tx: Queryable, workspaceId: string, userId: string, p: PreferenceInput, source: PreferenceSource): Promise<boolean> {
+    const [change] = (await tx.query(
       `WITH previous AS (SELECT status FROM user_preferences WHERE workspace_id = $1 AND user_id = $2 AND topic_id = $3 FOR UPDATE),
        upserted AS (
          INSERT INTO user_preferences (workspace_id, user_id, topic_id, status, has_custom_routing, custom_routing, source) VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (workspace_id, user_id, topic_id) DO UPDATE SET status = EXCLUDED.status, has_custom_routing = EXCLUDED.has_custom_routing,
            custom_routing = EXCLUDED.custom_routing, source = EXCLUDED.source, updated_at = now())
        INSERT INTO preference_changes (workspace_id, user_id, topic_id, status, previous_status, has_custom_routing, custom_routing, source)
-       VALUES ($1, $2, $3, $4, (SELECT status FROM previous), $5, $6, $7)`,
+       VALUES ($1, $2, $3, $4, (SELECT status FROM previous), $5, $6, $7) RETURNING id::text, previous_status, changed_at`,
       [workspaceId, userId, p.topicId, p.status, p.hasCustomRouting, JSON.stringify(p.customRouting), source],
-    );
+    )) as Array<{ id: string; previous_status: string | null; changed_at: Date }>;
+    const event = preferenceEvent(workspaceId, {
+      change_id: change.id, user_id: userId, topic_id: p.topicId, status: p.status, previous_status: change.previous_status,
+      has_custom_routing: p.hasCustomRouting, custom_routing: p.customRouting, source,
+    }, change.changed_at.getTime());
+    return this.outbox.append(tx, workspaceId, [event], 'preference');
   }
 
   /** GET /users/{user_id}/preference-changes: the user's changes, newest first, paged. */

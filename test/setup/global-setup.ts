@@ -19,10 +19,10 @@ export default async function globalSetup(): Promise<void> {
   const started = Date.now();
   const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-test-'));
   fs.chmodSync(rootDir, 0o755); // the postgres system user must reach its data dir inside
-  const [pgPort, temporalPort] = [await freePort(), await freePort()];
+  const pgPort = await freePort();
   const [pg, temporal, bundle] = await Promise.all([
     startEmbeddedPostgres({ dataDir: path.join(rootDir, 'postgres'), port: pgPort, database: 'herald_test' }),
-    startEmbeddedTemporal({ port: temporalPort, headless: true, namespace: 'default' }),
+    startTemporalWithRetries(),
     bundleWorkflowCode({ workflowsPath: require.resolve(WORKFLOWS_ENTRY), logger: quietLogger() }),
   ]);
   await runMigrations({ url: pg.url, poolSize: 2, ssl: false });
@@ -39,6 +39,20 @@ export default async function globalSetup(): Promise<void> {
   console.log(`\n[global-setup] Postgres ${pg.url.replace(/:[^:@]*@/, ':***@')}, Temporal ${temporal.address}, ready in ${Date.now() - started} ms`);
 }
 
+/**
+ * The dev server also binds ports beside its gRPC one (HTTP at +1000); a free gRPC port can
+ * still collide there with another process, so a start that exits is tried again on a new port.
+ */
+async function startTemporalWithRetries(attempts = 3) {
+  for (let i = 1; ; i++) {
+    try {
+      return await startEmbeddedTemporal({ port: await freePort(), headless: true, namespace: 'default' });
+    } catch (err) {
+      if (i >= attempts || !/exited during start/.test(String((err as Error).message))) throw err;
+      console.warn(`[global-setup] ${(err as Error).message.split(' (')[0]}; trying another port`);
+    }
+  }
+}
 
 function quietLogger() {
   const noop = () => undefined;

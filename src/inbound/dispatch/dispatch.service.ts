@@ -11,6 +11,7 @@ import { WaitsService, WaitWakes } from '../../automations/runs/waits.service';
 import { HERALD_CONFIG, HeraldConfig } from '../../config/herald-config';
 import { PreferencesService, traitsWithoutPreferences } from '../../preferences/preferences.service';
 import { ProfilesService } from '../../profiles/profiles.service';
+import { OutboxService } from '../../outbox/outbox.service';
 import { TenantsService } from '../../tenants/tenants.service';
 import { EventLogService } from '../event-log.service';
 import type { InboundEventOutcome } from '../inbound-event.entity';
@@ -37,6 +38,8 @@ interface Processed {
   outcomes: Array<{ id: string; outcome: InboundEventOutcome; runIds: string[]; error: string | null }>;
   toStart: PreparedRun[];
   wakes: WaitWakes;
+  /** Preference changes put events in the outbox: wake its emitter after commit. */
+  wakeOutbox?: boolean;
 }
 
 /**
@@ -58,6 +61,7 @@ export class DispatchService {
     private readonly eventLog: EventLogService,
     private readonly profiles: ProfilesService,
     private readonly preferences: PreferencesService,
+    private readonly outbox: OutboxService,
     private readonly tenants: TenantsService,
     private readonly waits: WaitsService,
     private readonly eventRuns: EventRunsService,
@@ -134,7 +138,7 @@ export class DispatchService {
     }
     if (!claimed) return { count: 0, more: false };
     faultPoint('dispatch-after-commit');
-    await this.afterCommit(claimed.processed);
+    await this.afterCommit(workspaceId, claimed.processed);
     return { count: claimed.count, more: claimed.more };
   }
 
@@ -143,7 +147,7 @@ export class DispatchService {
     const identifies = events.filter((e) => e.type === 'identify' && e.user_id);
     const traits = identifies.map((e) => ({ userId: e.user_id!, traits: identifyTraits(e.body) }));
     await this.profiles.mergeMany(tx, workspaceId, traits.map((t) => ({ userId: t.userId, patch: traitsWithoutPreferences(t.traits) as typeof t.traits })));
-    const preferenceProblems = await this.preferences.applyFromTraits(tx, workspaceId, traits);
+    const { problems: preferenceProblems, wakeOutbox } = await this.preferences.applyFromTraits(tx, workspaceId, traits);
     for (const e of events) {
       if (e.type !== 'group' || !e.user_id) continue;
       await this.tenants.applyGroup(workspaceId, String(e.body.groupId), isPlainObject(e.body.traits) ? e.body.traits : {}, e.user_id, tx);
@@ -171,7 +175,7 @@ export class DispatchService {
     });
     await this.eventLog.recordOutcomes(tx, workspaceId, outcomes);
     const toStart = planned.flatMap((p) => (p.ok && !p.notStarted && !p.alreadyStarted ? [p.prepared] : []));
-    return { outcomes, toStart, wakes };
+    return { outcomes, toStart, wakes, wakeOutbox };
   }
 
   /** The fallback for a batch that failed deterministically: each event in its own transaction. */
@@ -198,12 +202,14 @@ export class DispatchService {
       merged.toStart.push(...one.toStart);
       merged.wakes.wakes.push(...one.wakes.wakes);
       merged.wakes.legacy.push(...one.wakes.legacy);
+      merged.wakeOutbox = merged.wakeOutbox || one.wakeOutbox;
     }
     return count ? { count, more: count === this.config.inbound.batchSize, processed: merged } : null;
   }
 
   /** Starts the batch's runs and wakes its matched waits. A failure here loses nothing: the sweep starts and wakes what is left. */
-  private async afterCommit(processed: Processed): Promise<void> {
+  private async afterCommit(workspaceId: string, processed: Processed): Promise<void> {
+    if (processed.wakeOutbox) void this.outbox.wake(workspaceId);
     try {
       await this.starter.start(processed.toStart);
     } catch (err) {

@@ -23,4 +23,9 @@ export class RudderstackIntegrationDto {
   @IsOptional()
   @IsBoolean({ message: 'journey_events must be true or false' })
   journey_events?: boolean;
+
+  @ApiPropertyOptional({ default: false, description: 'also emit Preference Updated when a user changes a preference (API, link, page, mail, identify)' })
+  @IsOptional()
+  @IsBoolean({ message: 'preference_events must be true or false' })
+  preference_events?: boolean;
 }
