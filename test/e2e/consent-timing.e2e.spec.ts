@@ -92,7 +92,7 @@ describe('preferences from RudderStack identify traits', () => {
       await herald.http.put('/users/uma/preferences/news').set(ws.auth).send({ topic: { status: 'OPTED_OUT' } }).expect(200);
       await herald.http.post('/inbound/rudderstack').set(ws.auth).send({ batch: [{ type: 'identify', userId: 'uma', messageId: randomUUID(), traits: { courier: { preferences: { items: [{ topic_id: 'tips', status: 'OPTED_OUT' }] } } } }] }).expect(202);
     }
-    const events = await waitUntil(() => {
+    const events = await waitUntil(async () => {
       const got = sink.events.filter((e) => e.writeKey === keys.on && e.event === 'Preference Updated');
       return got.length >= 2 ? got : undefined;
     }, { what: 'two Preference Updated events' });
@@ -103,7 +103,7 @@ describe('preferences from RudderStack identify traits', () => {
     // The same workspace's message events still flow, and the other workspace sent no preference event.
     const filtered = await herald.http.post('/send').set(off.auth).send({ message: { to: { user_id: 'uma' }, template: 'digest' } }).expect(202);
     await messageDecided(herald, off.auth, filtered.body.requestId);
-    await waitUntil(() => (sink.events.some((e) => e.writeKey === keys.off && e.event === 'Message Filtered') ? true : undefined), { what: 'Message Filtered for off' });
+    await waitUntil(async () => (sink.events.some((e) => e.writeKey === keys.off && e.event === 'Message Filtered') ? true : undefined), { what: 'Message Filtered for off' });
     expect(sink.events.filter((e) => e.writeKey === keys.off && e.event === 'Preference Updated')).toEqual([]);
   });
 });
