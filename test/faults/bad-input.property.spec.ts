@@ -491,6 +491,91 @@ describe('query strings and cursors on every list endpoint of the OpenAPI docume
   });
 });
 
+/** Delivery windows as written by people: valid ones, near misses, token soup and any string. */
+const windowText = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('Mo-Fr 08:00-16:30', 'Mo 09:00-12:00, 14:00-18:00', '24/7', 'off', 'sunrise-sunset', 'PH off', 'Mo-Su 21:00-06:00', 'Apr 05 08:00-09:00', '2020 Jan 01 08:00-09:00', '2030-01-31T09:00:00Z', '2030-02-30', 'Mo-Fr 25:00-26:00') },
+  { weight: 3, arbitrary: fc.array(fc.constantFrom('Mo', 'Tu', 'Su', 'PH', 'SH', '-', ' ', ',', ';', '||', '08:00', '24:00', '99:99', '+', 'Jan', 'Dec', '2027', 'week', '01-53', '/2', '"x"', '[1]', '[-1]', 'easter', 'dawn', 'off', 'open', 'unknown', '00:00-24:00'), { maxLength: 14 }).map((a) => a.join('')) },
+  { weight: 2, arbitrary: anyString },
+  { weight: 1, arbitrary: fc.constantFrom('x'.repeat(600), 'Mo '.repeat(300), '\u0000', '2027 Mar 28 02:30-03:30') },
+);
+const zoneText = fc.oneof(fc.constantFrom('Europe/Oslo', 'Asia/Tokyo', 'UTC', 'Etc/GMT+14', 'Not/AZone', '', 'utc', 'europe/oslo', '../../etc/passwd'), anyString);
+const topicPathId = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('news', 'tips', 'security') }, { weight: 2, arbitrary: profilePathId });
+const statusValue = fc.oneof({ weight: 3, arbitrary: fc.constantFrom('OPTED_IN', 'OPTED_OUT', 'REQUIRED', 'opted_in', '') }, { weight: 1, arbitrary: anyTree });
+const channelsValue = fc.oneof(fc.constant(undefined), fc.array(fc.oneof(fc.constantFrom('email', 'inbox', 'webhook', 'sms'), anyTree), { maxLength: 4 }).map((a) => ({ arr: a }) as Tree), anyTree);
+const preferenceBody = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ status: statusValue, has_custom_routing: fc.oneof(fc.boolean(), anyTree), custom_routing: channelsValue }, { requiredKeys: [] }).map((t) => obj(t as Record<string, Tree>)) },
+  { weight: 1, arbitrary: anyTree },
+);
+/** Courier's two preference shapes, with wrong types anywhere. */
+const tracedPreferences = fc.oneof(
+  fc.array(fc.tuple(fc.oneof(topicPathId.map(decodeURIComponent), anyTree), preferenceBody), { maxLength: 4 }).map((items) => obj({ items: { arr: items.map(([topic_id, p]) => (p && typeof p === 'object' && 'obj' in p ? { obj: [['topic_id', topic_id], ...p.obj] } : p)) } as Tree })),
+  fc.dictionary(fc.oneof(fc.constantFrom('news', 'tips', '__proto__', 'constructor'), fc.string({ maxLength: 8 })), fc.oneof(preferenceBody, fc.record({ status: statusValue, channel_preferences: anyTree }).map((r) => obj(r as Record<string, Tree>))), { maxKeys: 4 }).map((n) => obj({ notifications: { obj: Object.entries(n) } as Tree })),
+  anyTree,
+);
+
+describe('consent and timing with bad input', () => {
+  beforeAll(async () => {
+    for (const [id, status] of [['news', 'OPTED_IN'], ['tips', 'OPTED_OUT'], ['security', 'REQUIRED']]) {
+      await call(fuzz.auth, { method: 'PUT', path: `/preferences/topics/${id}`, contentType: 'application/json', body: JSON.stringify({ name: id, default_status: status }) }, [200]);
+    }
+  });
+
+  it('topics, user and tenant preferences, suppressions and delivery settings with random bodies → 2xx/4xx', async () => {
+    const request = fc.oneof(
+      fc.tuple(fc.constant('PUT'), topicPathId.map((t) => `/preferences/topics/${t}`), fc.record({ name: fc.oneof(fc.string({ maxLength: 20 }), anyTree), default_status: statusValue, channels: channelsValue }, { requiredKeys: [] }).map((b) => toJson(obj(b as Record<string, Tree>)))),
+      fc.tuple(fc.constant('PUT'), fc.tuple(profilePathId, topicPathId).map(([u, t]) => `/users/${u}/preferences/${t}`), fc.oneof(preferenceBody.map((t) => toJson(obj({ topic: t }))), anyTree.map(toJson))),
+      fc.tuple(fc.constant('PUT'), fc.tuple(profilePathId, topicPathId).map(([u, t]) => `/tenants/${u}/default_preferences/items/${t}`), preferenceBody.map(toJson)),
+      fc.tuple(fc.constantFrom('PUT', 'GET', 'DELETE'), fc.oneof(fc.emailAddress(), anyString).map((e) => `/suppressions/${encodeURIComponent(e)}`), fc.oneof(fc.constant(undefined), anyTree.map(toJson), fc.constantFrom('{"reason":"MANUAL"}', '{"reason":"BOUNCED"}'))),
+      fc.tuple(fc.constant('PUT'), fc.constant('/settings/delivery'), fc.record({ default_timezone: fc.oneof(zoneText, anyTree), quiet_hours: fc.oneof(windowText, fc.constant(null), anyTree) }, { requiredKeys: [] }).map((b) => toJson(obj(b as Record<string, Tree>)))),
+      fc.tuple(fc.constantFrom('GET', 'DELETE'), fc.oneof(topicPathId.map((t) => `/preferences/topics/${t}`), profilePathId.map((u) => `/users/${u}/preferences`), profilePathId.map((u) => `/users/${u}/preference-changes`)), fc.constant(undefined)),
+    );
+    await run('consent settings', 1_500, fc.asyncProperty(request, async ([method, path, body]) => {
+      // Deleting the three fixture topics would only make the other cases 404: keep them.
+      if (method === 'DELETE' && /^\/preferences\/topics\/(news|tips|security)$/.test(path)) return;
+      await call(fuzz.auth, { method, path, contentType: body === undefined ? undefined : 'application/json', body }, ANY_CLIENT);
+    }));
+    // What was stored still reads back.
+    await call(fuzz.auth, { method: 'GET', path: '/settings/delivery' }, [200]);
+    await call(fuzz.auth, { method: 'GET', path: '/users/u1/preferences' }, [200]);
+    await call(fuzz.auth, { method: 'GET', path: '/preferences/topics' }, [200]);
+  });
+
+  it('/send with random delays (windows, timestamps) and recipient zones → 202/400', async () => {
+    const body = fc.record({ until: fc.oneof(windowText, anyTree), zoneinfo: fc.oneof(fc.constant(undefined), zoneText), timezone: fc.oneof(fc.constant(undefined), zoneText, anyTree) }).map(({ until, zoneinfo, timezone }) =>
+      toJson(obj({ message: obj({ to: obj({ user_id: 'u1', zoneinfo: zoneinfo as Tree | undefined, timezone: timezone as Tree | undefined }), content: obj({ title: 't', body: 'b' }), delay: obj({ until: until as Tree }) }) })),
+    );
+    await run('send delays', 400, fc.asyncProperty(body, async (b) => {
+      await call(fuzz.auth, { method: 'POST', path: '/send', contentType: 'application/json', body: b }, [202, 400, 413]);
+    }));
+  });
+
+  it('forged tokens and random forms on the public unsubscribe and preferences pages → 404/4xx, never a change', async () => {
+    const before = await call(fuzz.auth, { method: 'GET', path: '/users/u1/preference-changes' }, [200]);
+    const token = fc.oneof(fc.base64String({ maxLength: 120 }), fc.string({ maxLength: 60 }).map(encodeURIComponent), fc.constantFrom('a.b', 'eyJ3IjoiZnV6eiJ9.x', '..', '%00', 'x'.repeat(5000)));
+    const form = fc.oneof(fc.dictionary(fc.oneof(fc.constantFrom('topic', 'on', '__proto__', 'news', 'tips'), fc.string({ maxLength: 8 })), fc.string({ maxLength: 12 }), { maxKeys: 5 }).map((d) => new URLSearchParams(d).toString()), anyString, fc.constant('a='.repeat(9000)));
+    await run('public token pages', 300, fc.asyncProperty(fc.constantFrom('/u/', '/p/'), token, fc.constantFrom('GET', 'POST'), form, fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain'), async (prefix, t, method, f, type) => {
+      await call({}, { method, path: `${prefix}${t}`, contentType: method === 'POST' ? type : undefined, body: method === 'POST' ? f : undefined }, [400, 404, 413, 414, 415, 431]);
+    }));
+    const after = await call(fuzz.auth, { method: 'GET', path: '/users/u1/preference-changes' }, [200]);
+    expect(after.body.items.length).toBe(before.body.items.length);
+  });
+
+  it('identify events carrying random preferences → 202/400, and none of the accepted ones fails processing', async () => {
+    const mine: string[] = [];
+    await run('identify preferences', 300, fc.asyncProperty(fc.uuid(), fc.boolean(), tracedPreferences, async (messageId, nested, prefs) => {
+      const traits = nested ? obj({ courier: obj({ preferences: prefs }) }) : obj({ preferences: prefs });
+      const res = await postInbound('/inbound/rudderstack', toJson(obj({ type: 'identify', userId: 'u2', messageId, traits })));
+      if (res.status === 202) mine.push(messageId);
+    }));
+    const failed = await waitUntil(async () => {
+      const page = await call(fuzz.auth, { method: 'GET', path: '/inbound/events/log?status=failed&limit=500' }, [200]);
+      const pending = await call(fuzz.auth, { method: 'GET', path: '/inbound/events/log?status=pending&limit=1' }, [200]);
+      return pending.body.items.length === 0 ? page.body.items.filter((e: { message_id: string }) => mine.includes(e.message_id)) : undefined;
+    }, { timeoutMs: 120_000, what: 'fuzzed identifies processed' });
+    expect(failed).toEqual([]);
+  });
+});
+
 describe('afterwards', () => {
   it('the pollution check would notice a polluted Object.prototype (so its silence means something)', () => {
     const ok = { status: 400, body: { message: 'm', type: 't' }, text: '{"message":"m","type":"t"}' } as unknown as Response;
