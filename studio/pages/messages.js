@@ -91,6 +91,9 @@ export function MessagePage({ id }) {
       Not sent: <strong>FILTERED</strong>${m.reason ? html`, <strong>${m.reason}</strong>` : ''}${FILTER_REASONS[m.reason] ? ` — ${FILTER_REASONS[m.reason]}.` : '.'}
       ${m.recipient && html` <a href=${href(['users', m.recipient, 'preferences'])}>${m.recipient}'s preferences</a>`}
     </div>`}
+    ${m.status === 'ENQUEUED' && m.scheduled_for && html`<div class="filtered-note" role="note" data-scheduled-for=${m.scheduled_for}>
+      Waiting until <strong><${Time} value=${m.scheduled_for} /></strong>${m.reason?.startsWith('QUIET_HOURS') ? ' (quiet hours)' : ' (delay)'}; it can still be canceled.
+    </div>`}
     <${ErrorBox} error=${cancel?.error} />
     ${cancel?.ok && html`<${Notice}>Canceled.<//>`}
     <div class="grid2">
@@ -111,6 +114,7 @@ export function MessagePage({ id }) {
             <dt>Status</dt><dd><${Badge} status=${m.status} /></dd>
             ${m.error && html`<dt>Error</dt><dd class="step-error">${m.error}</dd>`}
             ${m.reason && html`<dt>Reason</dt><dd>${m.reason}</dd>`}
+            ${m.scheduled_for && html`<dt>Scheduled for</dt><dd><${Time} value=${m.scheduled_for} /></dd>`}
             <dt>Channels</dt><dd>${(m.channels ?? []).join(', ') || '—'}</dd>
             ${m.run_id && html`<dt>Run</dt><dd><a class="mono" href=${href(['runs', m.run_id])}>${m.run_id}</a></dd>`}
             ${m.request_id && html`<dt>Request</dt><dd class="mono">${m.request_id}</dd>`}

@@ -55,7 +55,44 @@ export function TopicsPage() {
         <p class="hint" style="margin-top:10px">The user's status per topic, toggles, and every recorded change with its source.</p>
       </section>
     </div>
+    <section class="card">
+      <h2>Delivery times</h2>
+      <${DeliverySettingsForm} />
+    </section>
   </div>`;
+}
+
+/** GET/PUT /settings/delivery: the default zone for recipients without one, and quiet hours. */
+function DeliverySettingsForm() {
+  const current = useLoad(() => get('/settings/delivery'), []);
+  const [zone, setZone] = useState(null);
+  const [quiet, setQuiet] = useState(null);
+  const [error, setError] = useState(null);
+  const [saved, setSaved] = useState(null);
+  const zoneValue = zone ?? current.data?.default_timezone ?? '';
+  const quietValue = quiet ?? current.data?.quiet_hours ?? '';
+  const submit = async (e) => {
+    e.preventDefault();
+    setError(null);
+    setSaved(null);
+    try {
+      await put('/settings/delivery', { default_timezone: zoneValue.trim() || null, quiet_hours: quietValue.trim() || null });
+      setSaved('Saved; every worker uses it within 5 seconds.');
+      current.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return html`<form aria-label="Delivery times" onSubmit=${submit}>
+    <div class="field"><label for="default-timezone">Default time zone (recipients whose profile names none)</label>
+      <input id="default-timezone" type="text" value=${zoneValue} placeholder="e.g. Europe/Oslo (empty: UTC)" onInput=${(e) => setZone(e.currentTarget.value)} /></div>
+    <div class="field"><label for="quiet-hours">Sending window (quiet hours are outside it; empty: none)</label>
+      <input id="quiet-hours" type="text" value=${quietValue} placeholder="e.g. Mo-Su 08:00-21:00" onInput=${(e) => setQuiet(e.currentTarget.value)} /></div>
+    <p class="hint">Opening-hours syntax, read in each recipient's own time zone. Outside the window, messages of topics that are not REQUIRED wait until it opens.</p>
+    <${ErrorBox} error=${error} />
+    ${saved && html`<${Notice}>${saved}<//>`}
+    <div class="actions"><button class="primary" type="submit">Save delivery times</button></div>
+  </form>`;
 }
 
 /** PUT /preferences/topics/{id} replaces the whole topic, so the form always sends every field. */

@@ -580,4 +580,40 @@ describe('Studio: consent (issue 13)', () => {
     expect(await page.locator('[data-filtered-reason=OPT_IN_REQUIRED]').innerText()).toContain('has not opted in');
     expectNoPageErrors(studio);
   }, 120_000);
+
+  it('sets delivery times (default zone, quiet hours) on the Topics page, a 400 shown at the form; a held message shows when it will go', async () => {
+    const ws = await herald.newWorkspace();
+    const studio = await signIn(ws.key);
+    const { page } = studio;
+    await page.click('nav >> text=Topics');
+    const form = page.locator('form[aria-label="Delivery times"]');
+    await form.waitFor();
+    await page.fill('#quiet-hours', 'whenever');
+    await form.locator('button[type=submit]').click();
+    await form.getByRole('alert').filter({ hasText: 'quiet_hours: invalid delivery window' }).waitFor();
+    expect((await herald.http.get('/settings/delivery').set(ws.auth)).body).toEqual({ default_timezone: null, quiet_hours: null });
+
+    // A one-hour window two hours from now (in Oslo), so a message sent now is held.
+    const opens = new Date(Date.now() + 2 * 3600_000);
+    const hh = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Oslo', hour: '2-digit', hourCycle: 'h23' }).format(opens);
+    const window = `Mo-Su ${hh}:00-${String((Number(hh) + 1) % 24).padStart(2, '0')}:00`;
+    await page.fill('#default-timezone', 'Europe/Oslo');
+    await page.fill('#quiet-hours', window);
+    await form.locator('button[type=submit]').click();
+    await form.locator('text=Saved').waitFor();
+    expect((await herald.http.get('/settings/delivery').set(ws.auth)).body).toEqual({ default_timezone: 'Europe/Oslo', quiet_hours: window });
+
+    await herald.http.put('/notifications/later').set(ws.auth).send({ name: 'Later', channels: { inbox: { title: 'Later', body: 'x' } } }).expect(200);
+    const id = (await herald.http.post('/send').set(ws.auth).send({ message: { to: { user_id: 'owl' }, template: 'later' } }).expect(202)).body.requestId;
+    const held = await waitUntil(async () => {
+      const m = (await herald.http.get(`/messages/${id}`).set(ws.auth)).body;
+      return m.scheduled_for ? m : undefined;
+    }, { what: 'message held' });
+    await go(page, `#/messages/${id}`);
+    const note = page.locator(`[data-scheduled-for="${held.scheduled_for}"]`);
+    await note.waitFor();
+    expect(await note.innerText()).toContain('(quiet hours)');
+    await shot(page, 'message-held');
+    expectNoPageErrors(studio);
+  }, 120_000);
 });

@@ -508,7 +508,7 @@ const preferenceBody = fc.oneof(
 );
 /** Courier's two preference shapes, with wrong types anywhere. */
 const tracedPreferences = fc.oneof(
-  fc.array(fc.tuple(fc.oneof(topicPathId.map(decodeURIComponent), anyTree), preferenceBody), { maxLength: 4 }).map((items) => obj({ items: { arr: items.map(([topic_id, p]) => (p && typeof p === 'object' && 'obj' in p ? { obj: [['topic_id', topic_id], ...p.obj] } : p)) } as Tree })),
+  fc.array(fc.tuple(fc.oneof(fc.constantFrom('news', 'tips', 'security', '__proto__'), fc.string({ maxLength: 20 }), anyTree), preferenceBody), { maxLength: 4 }).map((items) => obj({ items: { arr: items.map(([topic_id, p]) => (p && typeof p === 'object' && 'obj' in p ? { obj: [['topic_id', topic_id], ...p.obj] } : p)) } as Tree })),
   fc.dictionary(fc.oneof(fc.constantFrom('news', 'tips', '__proto__', 'constructor'), fc.string({ maxLength: 8 })), fc.oneof(preferenceBody, fc.record({ status: statusValue, channel_preferences: anyTree }).map((r) => obj(r as Record<string, Tree>))), { maxKeys: 4 }).map((n) => obj({ notifications: { obj: Object.entries(n) } as Tree })),
   anyTree,
 );
@@ -525,7 +525,7 @@ describe('consent and timing with bad input', () => {
       fc.tuple(fc.constant('PUT'), topicPathId.map((t) => `/preferences/topics/${t}`), fc.record({ name: fc.oneof(fc.string({ maxLength: 20 }), anyTree), default_status: statusValue, channels: channelsValue }, { requiredKeys: [] }).map((b) => toJson(obj(b as Record<string, Tree>)))),
       fc.tuple(fc.constant('PUT'), fc.tuple(profilePathId, topicPathId).map(([u, t]) => `/users/${u}/preferences/${t}`), fc.oneof(preferenceBody.map((t) => toJson(obj({ topic: t }))), anyTree.map(toJson))),
       fc.tuple(fc.constant('PUT'), fc.tuple(profilePathId, topicPathId).map(([u, t]) => `/tenants/${u}/default_preferences/items/${t}`), preferenceBody.map(toJson)),
-      fc.tuple(fc.constantFrom('PUT', 'GET', 'DELETE'), fc.oneof(fc.emailAddress(), anyString).map((e) => `/suppressions/${encodeURIComponent(e)}`), fc.oneof(fc.constant(undefined), anyTree.map(toJson), fc.constantFrom('{"reason":"MANUAL"}', '{"reason":"BOUNCED"}'))),
+      fc.tuple(fc.constantFrom('PUT', 'GET', 'DELETE'), fc.oneof(fc.emailAddress(), anyString).map((e) => `/suppressions/${encodeURIComponent(e.replace(/[\ud800-\udfff]/g, '\ufffd'))}`), fc.oneof(fc.constant(undefined), anyTree.map(toJson), fc.constantFrom('{"reason":"MANUAL"}', '{"reason":"BOUNCED"}'))),
       fc.tuple(fc.constant('PUT'), fc.constant('/settings/delivery'), fc.record({ default_timezone: fc.oneof(zoneText, anyTree), quiet_hours: fc.oneof(windowText, fc.constant(null), anyTree) }, { requiredKeys: [] }).map((b) => toJson(obj(b as Record<string, Tree>)))),
       fc.tuple(fc.constantFrom('GET', 'DELETE'), fc.oneof(topicPathId.map((t) => `/preferences/topics/${t}`), profilePathId.map((u) => `/users/${u}/preferences`), profilePathId.map((u) => `/users/${u}/preference-changes`)), fc.constant(undefined)),
     );
