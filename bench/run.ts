@@ -32,6 +32,8 @@ import { bareOneLocalActivity, barePostgres, bareStarts } from './baselines';
 import { Ctx, failedRow, Row } from './common';
 import { cpuSince, cpuSnapshot } from './procs';
 import { CpuRow, cpuTable, resultTable, writeResults } from './report';
+import { broadcastScenario } from './scenarios/broadcast';
+import { audiencesScenario } from './scenarios/audiences';
 import { burstScenario } from './scenarios/burst';
 import { costScenario } from './scenarios/cost';
 import { identifyScenario } from './scenarios/identify';
@@ -106,6 +108,8 @@ async function main() {
     await step(`4 parked runs (${settings.runs})`, () => parkedScenario(ctx));
     await step(`5 outbound (${settings.outboundEvents})`, () => outboundScenario(ctx));
     await step('6 Temporal cost (history events)', () => costScenario(ctx));
+    await step(`7 broadcast (${settings.broadcast})`, () => broadcastScenario(ctx));
+    await step('8 audiences: identify with 10 audiences', () => audiencesScenario(ctx));
   } finally {
     console.log('\nstopping…');
     await topology.stop().catch((err) => console.log(`stop: ${(err as Error).message}`));

@@ -17,6 +17,8 @@ export const settings = {
   burstConnections: num('BENCH_BURST_CONNECTIONS', 4),
   /** Runs parked in a 1-hour delay. */
   runs: num('BENCH_RUNS', 10_000),
+  /** Recipients of the broadcast scenario. */
+  broadcast: num('BENCH_BROADCAST', 100_000),
   /** Message events through the emitter (and through the bare SDK). */
   outboundEvents: num('BENCH_OUTBOUND_EVENTS', 2000),
   /** `herald worker` child processes (external servers only); 0: Herald in 'start' mode in-process. */

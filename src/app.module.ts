@@ -1,4 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ListsModule } from './lists/lists.module';
+import { BroadcastsModule } from './broadcasts/broadcasts.module';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
@@ -8,6 +10,7 @@ import { ApiKeyGuard } from './common/auth/api-key.guard';
 import { withoutPathTokens } from './common/logging';
 import { ConfigModule, RuntimeSettings } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
+import { AudiencesModule } from './audiences/audiences.module';
 import { AutomationsModule } from './automations/automations.module';
 import { HealthModule } from './health/health.module';
 import { IntegrationsModule } from './integrations/integrations.module';
@@ -18,6 +21,7 @@ import { ProfilesModule } from './profiles/profiles.module';
 import { TemporalModule } from './temporal/temporal.module';
 import { WorkerModule } from './temporal/worker.module';
 import { StudioModule } from './studio/studio.module';
+import { SchedulesModule } from './schedules/schedules.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 
@@ -58,11 +62,15 @@ export class AppModule {
         TemporalModule,
         WorkspacesModule,
         ProfilesModule,
+        AudiencesModule,
         TenantsModule,
         InboundModule,
         AutomationsModule,
         NotificationsModule,
         MessagesModule,
+        ListsModule,
+        BroadcastsModule,
+        SchedulesModule,
         IntegrationsModule,
         HealthModule,
         StudioModule,

@@ -62,7 +62,8 @@ export async function identifyScenario(ctx: Ctx): Promise<Row[]> {
   ];
 }
 
-function loadgen(args: LoadgenArgs): Promise<{ result: Result; cpuSeconds: number }> {
+/** Runs the identify load generator (bench/loadgen.ts) in a child process; also used by the audiences scenario. */
+export function loadgen(args: LoadgenArgs): Promise<{ result: Result; cpuSeconds: number }> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [path.resolve(__dirname, '../loadgen.js'), JSON.stringify(args)], { maxBuffer: 64 * 2 ** 20 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`load generator failed: ${err.message} ${stderr}`));

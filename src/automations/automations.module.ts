@@ -1,3 +1,4 @@
+import { ListsModule } from '../lists/lists.module';
 import { Module } from '@nestjs/common';
 import { MessagesModule } from '../messages/messages.module';
 import { OutboxModule } from '../outbox/outbox.module';
@@ -21,10 +22,10 @@ import { TemplatesService } from './templates/templates.service';
 const SHARED = [TemplatesService, RunsService, RunsRepository, RunPlanner, RunStarter, RunEngine, CancelService, ThrottleService, MappingsService, EventRunsService, WaitsService, BatchesService];
 
 @Module({
-  imports: [ProfilesModule, MessagesModule, OutboxModule],
+  imports: [ProfilesModule, MessagesModule, OutboxModule, ListsModule],
   // RunsController first: its /automations/runs routes must win over /automations/:id.
   controllers: [RunsController, TemplatesController],
   providers: [...SHARED, InvokeService],
-  exports: SHARED,
+  exports: [...SHARED, InvokeService],
 })
 export class AutomationsModule {}

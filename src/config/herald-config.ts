@@ -182,6 +182,12 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(20) @Max(40000)
   HERALD_EMITTER_MAX_HISTORY?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10000)
+  HERALD_AUDIENCE_PAGE_SIZE?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  HERALD_AUDIENCE_PAGES_PER_RUN?: number;
 }
 
 export interface HeraldConfig {
@@ -249,6 +255,12 @@ export interface HeraldConfig {
     batchSize: number;
     /** History events after which the emitter continues as new. */
     maxHistory: number;
+  };
+  audiences: {
+    /** Profiles per page (one activity) when a filter change recomputes an audience. */
+    recomputePageSize: number;
+    /** Pages per recompute workflow run before it continues as new. */
+    recomputePagesPerRun: number;
   };
   /** Initial API key for the default workspace, if given. */
   initialApiKey?: string;
@@ -359,6 +371,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     outbound: {
       batchSize: vars.HERALD_OUTBOUND_BATCH_SIZE ?? 100,
       maxHistory: vars.HERALD_EMITTER_MAX_HISTORY ?? 2000,
+    },
+    audiences: {
+      recomputePageSize: vars.HERALD_AUDIENCE_PAGE_SIZE ?? 1000,
+      recomputePagesPerRun: vars.HERALD_AUDIENCE_PAGES_PER_RUN ?? 100,
     },
     database: {
       url: vars.DATABASE_URL,

@@ -1,6 +1,7 @@
 import { OutboxModule } from '../outbox/outbox.module';
 import { PreferencesModule } from '../preferences/preferences.module';
 import { Module } from '@nestjs/common';
+import { AudiencesModule } from '../audiences/audiences.module';
 import { AutomationsModule } from '../automations/automations.module';
 import { ProfilesModule } from '../profiles/profiles.module';
 import { TenantsModule } from '../tenants/tenants.module';
@@ -14,7 +15,7 @@ import { RejectionsService } from './rejections.service';
 import { ReplayService } from './replay.service';
 
 @Module({
-  imports: [AutomationsModule, ProfilesModule, TenantsModule, PreferencesModule, OutboxModule],
+  imports: [AudiencesModule, AutomationsModule, ProfilesModule, TenantsModule, PreferencesModule, OutboxModule],
   controllers: [InboundController],
   providers: [InboundService, EventLogService, ReplayService, BacklogService, DispatchService, LedgerWriter, RejectionsService],
   exports: [EventLogService, DispatchService, InboundService, LedgerWriter, RejectionsService],

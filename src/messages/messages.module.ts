@@ -29,6 +29,6 @@ import { TrackingController } from './tracking/tracking.controller';
   imports: [NotificationsModule, ProfilesModule, TenantsModule, OutboxModule, PreferencesModule],
   controllers: [DeliverySettingsController, MessagesController, InboxController, TrackingController, SuppressionsController, UnsubscribeController, PreferencesPageController],
   providers: [DeliveryWindowsService, DeliveryService, MessagesService, SecretsService, SendService, FanOutService, InboxService, EmailChannel, InboxChannel, WebhookChannel, WebhookHostsService, SuppressionsService, UnsubscribeMailboxService],
-  exports: [DeliveryWindowsService, DeliveryService, MessagesService, SecretsService, FanOutService, UnsubscribeMailboxService],
+  exports: [DeliveryWindowsService, DeliveryService, MessagesService, SecretsService, FanOutService, UnsubscribeMailboxService, SendService],
 })
 export class MessagesModule {}

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
@@ -7,6 +7,8 @@ import { DurationError, isTimestampText, parseDuration, untilToDelayMs } from '.
 import { windowProblem } from '../common/time/delivery-window';
 import { ProfilesService } from '../profiles/profiles.service';
 import { DeliveryWindowsService } from './delivery-windows.service';
+import { MANY_RECIPIENTS, ManyRecipientsSender } from '../broadcasts/many-recipients';
+import { recipientSource } from '../broadcasts/recipient-source';
 import { messageWorkflowId, sendRequestWorkflowId } from '../../workflows/shared/workflow-ids';
 import { firstNulPath } from '../common/json/nul-characters';
 import { isSingleEmailAddress } from './channels/email-address';
@@ -33,6 +35,7 @@ export class SendService {
     private readonly terminator: WorkflowTerminator,
     private readonly windows: DeliveryWindowsService,
     private readonly profiles: ProfilesService,
+    @Optional() @Inject(MANY_RECIPIENTS) private readonly many?: ManyRecipientsSender,
   ) {}
 
   async send(workspaceId: string, body: SendDto, idempotencyKey?: string): Promise<{ requestId: string }> {
@@ -41,7 +44,9 @@ export class SendService {
     const userId = typeof to.user_id === 'string' && to.user_id ? to.user_id : null;
     const email = typeof to.email === 'string' && to.email ? to.email : null;
     const tenantId = typeof to.tenant_id === 'string' && to.tenant_id ? to.tenant_id : null;
-    if (!userId && !email && !tenantId) throw badRequest('message.to needs user_id, email or tenant_id');
+    const toMany = ['list_id', 'list_pattern', 'audience_id'].some((k) => to[k] !== undefined && to[k] !== null && to[k] !== '');
+    if (!userId && !email && !tenantId && !toMany) throw badRequest('message.to needs user_id, email, tenant_id, list_id, list_pattern or audience_id');
+    if (toMany && (userId || email || tenantId)) throw badRequest('message.to names one recipient or one group: user_id/email, tenant_id, or one of list_id, list_pattern, audience_id');
     if (email && !isSingleEmailAddress(email)) throw badRequest('message.to.email must be one plain email address (no list, display name or line break)');
     if (!m.template && !m.content) throw badRequest('message needs template or content');
     const nul = firstNulPath(m, 'message');
@@ -79,6 +84,15 @@ export class SendService {
       topic: m.topic ?? null,
     };
     let delay = m.delay ?? null;
+    if (toMany) {
+      if (!this.many) throw badRequest('sending to lists and audiences is not available in this process');
+      const source = recipientSource(to, 'message.to');
+      if (delay?.until !== undefined && !isTimestampText(delay.until)) throw badRequest('message.delay: a delivery window is per recipient; for a list or audience use a broadcast with use_recipient_timezone, or quiet hours');
+      const sendAt = delay ? await this.scheduledFor(workspaceId, delay, {}, null) : null;
+      // Each recipient's message is `<requestId>:<userId>`, made by the broadcast engine in batches.
+      await this.many.sendToMany(workspaceId, requestId, source, { ...request, to: {}, recipient: null }, sendAt);
+      return { requestId };
+    }
     if (tenantId && !userId && !email) {
       await this.db.query(
         'INSERT INTO send_requests (workspace_id, id, tenant_id, request) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AudiencesModule } from '../audiences/audiences.module';
 import { ProfilesController } from './profiles.controller';
 import { ProfilesService } from './profiles.service';
 
-@Module({ controllers: [ProfilesController], providers: [ProfilesService], exports: [ProfilesService] })
+@Module({ imports: [AudiencesModule], controllers: [ProfilesController], providers: [ProfilesService], exports: [ProfilesService] })
 export class ProfilesModule {}

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { applyOperation, deepClone, JsonPatchError, Operation } from 'fast-json-patch';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Queryable } from '../database/queryable';
+import { AudienceMembershipService, MembershipChanges } from '../audiences/audience-membership.service';
 import { badRequest, notFound } from '../common/errors/api-error';
 import { deepMerge, isPlainObject, JsonObject } from '../common/json/json-merge';
 import { mergeWithStrategy, MergeStrategy } from '../../workflows/shared/merge';
@@ -10,7 +11,7 @@ import { Profile } from './profile.entity';
 
 @Injectable()
 export class ProfilesService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectDataSource() private readonly db: DataSource, private readonly audiences: AudienceMembershipService) {}
 
   async get(workspaceId: string, userId: string): Promise<JsonObject | null> {
     const row = await this.db.getRepository(Profile).findOneBy({ workspaceId, userId });
@@ -80,19 +81,28 @@ export class ProfilesService {
     return this.mutate(workspaceId, userId, (current) => mergeWithStrategy(strategy, current && Object.keys(current).length ? current : null, profile));
   }
 
+  /** Deletes the profile; the user leaves every audience it was in (exited events) in the same transaction. */
   async delete(workspaceId: string, userId: string): Promise<boolean> {
-    const res = await this.db.getRepository(Profile).delete({ workspaceId, userId });
-    return (res.affected ?? 0) > 0;
+    let changes: MembershipChanges | undefined;
+    const deleted = await this.db.transaction(async (tx) => {
+      const res = await tx.getRepository(Profile).delete({ workspaceId, userId });
+      if (!res.affected) return false;
+      changes = await this.audiences.refresh(tx, workspaceId, [userId]);
+      return true;
+    });
+    this.audiences.wake(changes);
+    return deleted;
   }
 
-  /** Read-modify-write under a row lock, so concurrent merges never lose an update. */
-  private mutate(
+  /** Read-modify-write under a row lock, so concurrent merges never lose an update; audience membership follows in the same transaction. */
+  private async mutate(
     workspaceId: string,
     userId: string,
     change: (current: JsonObject | null) => JsonObject,
     create = true,
   ): Promise<JsonObject> {
-    return this.db.transaction(async (tx: EntityManager) => {
+    let changes: MembershipChanges | undefined;
+    const result = await this.db.transaction(async (tx: EntityManager) => {
       const repo = tx.getRepository(Profile);
       if (create) {
         await repo.createQueryBuilder().insert().values({ workspaceId, userId, profile: {} }).orIgnore().execute();
@@ -104,7 +114,10 @@ export class ProfilesService {
         .getOne();
       const next = change(row?.profile ?? null);
       await repo.update({ workspaceId, userId }, { profile: next });
+      changes = await this.audiences.refresh(tx, workspaceId, [userId]);
       return next;
     });
+    this.audiences.wake(changes);
+    return result;
   }
 }

@@ -1,20 +1,26 @@
+import { BroadcastsService } from '../broadcasts/broadcasts.service';
 import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DefaultLogger, LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Logger as PinoLogger } from 'pino';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
+import { createBroadcastActivities } from '../../activities/broadcast.activities';
+import { createAudienceActivities } from '../../activities/audience.activities';
 import { createDeliveryActivities } from '../../activities/delivery.activities';
 import { createDispatchActivities } from '../../activities/dispatch.activities';
 import { createEmitterActivities } from '../../activities/emitter.activities';
 import { createEngineActivities } from '../../activities/engine.activities';
 import { BatchesService } from '../automations/runs/batches.service';
 import { createMaintenanceActivities } from '../../activities/maintenance.activities';
+import { createScheduleActivities } from '../../activities/schedule.activities';
+import { ScheduleRunner } from '../schedules/schedule-runner.service';
 import { createLegacyDeliveryActivities } from '../../activities/legacy/delivery.activities';
 import { createLegacyFetchDataActivities } from '../../activities/legacy/fetch-data.activities';
 import { createLegacyIngestActivities } from '../../activities/legacy/ingest.activities';
 import { createLegacyOutboundActivities } from '../../activities/legacy/outbound.activities';
 import { createLegacyRunActivities } from '../../activities/legacy/run.activities';
+import { AudienceRecomputeService } from '../audiences/audience-recompute.service';
 import { RunEngine } from '../automations/engine/run-engine.service';
 import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
 import { DispatchService } from '../inbound/dispatch/dispatch.service';
@@ -63,6 +69,9 @@ export class WorkerHostService implements OnApplicationShutdown {
     private readonly outbox: OutboxService,
     private readonly sweeper: SweepService,
     private readonly legacy: LegacyServices,
+    private readonly scheduleRunner: ScheduleRunner,
+    private readonly audienceRecompute: AudienceRecomputeService,
+    private readonly broadcasts: BroadcastsService,
   ) {}
 
   /** Every activity, wired from the app's services (the one place that knows them all). */
@@ -75,6 +84,9 @@ export class WorkerHostService implements OnApplicationShutdown {
       ...createDeliveryActivities({ delivery, messages: this.messages, fanOut: this.fanOut }),
       ...createEmitterActivities({ outbound }),
       ...createMaintenanceActivities({ sweeper: this.sweeper }),
+      ...createScheduleActivities({ runner: this.scheduleRunner }),
+      ...createAudienceActivities({ recompute: this.audienceRecompute }),
+      ...createBroadcastActivities({ broadcasts: this.broadcasts }),
       // Workflows started before the batched pipeline (workflows/legacy) still call these.
       ...createLegacyIngestActivities({ db, profiles: l.profiles, tenants: l.tenants, eventLog: l.eventLog, eventRuns: l.eventRuns, planner: l.planner, waits: l.waits }),
       ...createLegacyRunActivities({ db, config, repo: l.repo, planner: l.planner, cancel: l.cancel, throttle: l.throttle, profiles: l.profiles, delivery, temporal }),

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { notFound } from '../common/errors/api-error';
+import { AudienceMembershipService, MembershipChanges } from '../audiences/audience-membership.service';
 import { Keyset, Page } from '../common/http/pagination';
 
 const BY_USER = new Keyset([{ column: 'user_id', type: 'text' }], 'ASC');
@@ -35,7 +36,7 @@ export interface TenantInput {
 
 @Injectable()
 export class TenantsService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectDataSource() private readonly db: DataSource, private readonly audiences: AudienceMembershipService) {}
 
   async get(workspaceId: string, id: string): Promise<TenantView> {
     const row = await this.db.getRepository(Tenant).findOneBy({ workspaceId, id });
@@ -86,9 +87,17 @@ export class TenantsService {
     });
   }
 
+  /** Deletes the tenant and its memberships; its members' audience membership follows (filters on `tenants`). */
   async delete(workspaceId: string, id: string): Promise<void> {
-    const res = await this.db.getRepository(Tenant).delete({ workspaceId, id });
-    if (!res.affected) throw notFound(`tenant ${JSON.stringify(id)} not found`);
+    let changes: MembershipChanges | undefined;
+    await this.db.transaction(async (tx) => {
+      const members = await this.audiences.usersOfTenant(tx, workspaceId, id);
+      await this.audiences.lockUsers(tx, workspaceId, members);
+      const res = await tx.getRepository(Tenant).delete({ workspaceId, id });
+      if (!res.affected) throw notFound(`tenant ${JSON.stringify(id)} not found`);
+      changes = await this.audiences.refresh(tx, workspaceId, members);
+    });
+    this.audiences.wake(changes);
   }
 
   async listMembers(workspaceId: string, tenantId: string, limit: number, cursor?: string): Promise<Page<MembershipView>> {
@@ -124,16 +133,26 @@ export class TenantsService {
 
   async putMembership(workspaceId: string, userId: string, tenantId: string, profile?: JsonObject): Promise<MembershipView> {
     await this.get(workspaceId, tenantId);
-    await this.db.getRepository(TenantMembership).upsert(
-      { workspaceId, tenantId, userId, profile: deepMerge({}, profile ?? {}) },
-      ['workspaceId', 'tenantId', 'userId'],
-    );
+    const changes = await this.db.transaction(async (tx) => {
+      await this.audiences.lockUsers(tx, workspaceId, [userId]);
+      await tx.getRepository(TenantMembership).upsert(
+        { workspaceId, tenantId, userId, profile: deepMerge({}, profile ?? {}) },
+        ['workspaceId', 'tenantId', 'userId'],
+      );
+      return this.audiences.refresh(tx, workspaceId, [userId]);
+    });
+    this.audiences.wake(changes);
     return this.getMembership(workspaceId, userId, tenantId);
   }
 
   async deleteMembership(workspaceId: string, userId: string, tenantId: string): Promise<void> {
-    const res = await this.db.getRepository(TenantMembership).delete({ workspaceId, userId, tenantId });
-    if (!res.affected) throw notFound(`user ${JSON.stringify(userId)} is not a member of tenant ${JSON.stringify(tenantId)}`);
+    const changes = await this.db.transaction(async (tx) => {
+      await this.audiences.lockUsers(tx, workspaceId, [userId]);
+      const res = await tx.getRepository(TenantMembership).delete({ workspaceId, userId, tenantId });
+      if (!res.affected) throw notFound(`user ${JSON.stringify(userId)} is not a member of tenant ${JSON.stringify(tenantId)}`);
+      return this.audiences.refresh(tx, workspaceId, [userId]);
+    });
+    this.audiences.wake(changes);
   }
 
   private async addMember(tx: EntityManager, workspaceId: string, tenantId: string, userId: string): Promise<void> {

@@ -62,6 +62,10 @@ const a = {
   keySecret: '',
   suppressedEmail: `a-suppressed-${Date.now()}@example.com`,
   topicId: `a-topic-${Date.now()}`,
+  listId: `a-list.${sfx}`,
+  audienceId: `a-audience-${sfx}`,
+  broadcastId: '',
+  scheduleId: `a-schedule-${sfx}`,
 };
 const mappedEventId = () => `track/${a.mappedEvent}`;
 
@@ -90,6 +94,10 @@ function paramValues(route: Route, name: string): string[] {
       return [a.suppressedEmail];
     case 'topicId':
       return [a.topicId];
+    case 'listId':
+      return [a.listId];
+    case 'audienceId':
+      return [a.audienceId];
     case 'id':
       if (route.path.startsWith('/inbound/events/log/')) return [a.logId];
       if (route.path.startsWith('/automations/')) return [a.templateId, a.alias, a.draftTemplateId];
@@ -97,6 +105,8 @@ function paramValues(route: Route, name: string): string[] {
       if (route.path.startsWith('/messages/')) return [a.messageId];
       if (route.path.startsWith('/inbox/messages/')) return [a.messageId];
       if (route.path.startsWith('/keys/')) return [a.keyId];
+      if (route.path.startsWith('/broadcasts/')) return [a.broadcastId];
+      if (route.path.startsWith('/schedules/')) return [a.scheduleId];
       break;
   }
   throw new Error(`no mapping for path parameter "${name}" of ${route.method} ${route.path}: map it to A's value in isolation.spec.ts`);
@@ -115,6 +125,12 @@ const BODIES: Record<string, unknown> = {
   'PUT /notifications/{id}': { name: 'B note', channels: { inbox: { title: 'B title', body: 'B body' } } },
   'PATCH /keys/{id}': { expires_in: '1 hour' },
   'PUT /subscription-topics/{topicId}': { name: 'B topic', default_status: 'OPTED_IN' },
+  'PUT /preferences/topics/{topicId}': { name: 'B topic', default_status: 'OPTED_IN' },
+  'PUT /lists/{listId}': { name: 'B list' },
+  'PUT /schedules/{id}': { cron: '0 9 1 1 *', target: { template: 'b-note', to: { user_id: 'b-user' } } },
+  'PUT /audiences/{audienceId}': { name: 'B audience', filter: ['profile.plan', 'is equal', 'b'] },
+  'POST /lists/{listId}/subscriptions': { recipients: [{ recipientId: 'b-user' }] },
+  'PUT /lists/{listId}/subscriptions': { recipients: [{ recipientId: 'b-user' }] },
   'PUT /users/{userId}/preferences/{topicId}': { topic: { status: 'OPTED_IN' } },
   'PUT /tenants/{tenantId}/default_preferences/items/{topicId}': { status: 'OPTED_OUT' },
 };
@@ -147,6 +163,19 @@ const EXCEPTIONS: Record<string, { status: number; why: string; creates?: boolea
   'POST /inbound/events/{eventId}/automations': { status: 201, creates: true, why: "creates a draft in B linked to B's own event id" },
   'PUT /suppressions/{email}': { status: 200, creates: true, why: "suppresses the address in B's own list" },
   'PUT /subscription-topics/{topicId}': { status: 200, creates: true, why: "creates B's own topic with that id" },
+  'PUT /preferences/topics/{topicId}': { status: 200, creates: true, why: "creates B's own topic with that id" },
+  'GET /users/{userId}/preference-changes': {
+    status: 200,
+    why: "B's record of that user id's changes: none",
+    check: (res) => expect(res.body.items).toEqual([]),
+  },
+  'PUT /lists/{listId}': { status: 204, creates: true, why: "creates B's own list with that id" },
+  'PUT /schedules/{id}': { status: 200, creates: true, why: "creates B's own schedule with that id (its Temporal Schedule id carries B's workspace)" },
+  'PUT /audiences/{audienceId}': { status: 200, creates: true, why: "creates B's own audience with that id (its members are B's profiles)" },
+  'POST /lists/{listId}/subscriptions': { status: 204, creates: true, why: "subscribes B's user to B's own list of that id" },
+  'PUT /lists/{listId}/subscriptions': { status: 204, creates: true, why: "replaces the subscribers of B's own list of that id" },
+  'PUT /lists/{listId}/subscriptions/{userId}': { status: 204, creates: true, why: "subscribes B's user of that id to B's own list (created)" },
+  'DELETE /lists/{listId}/subscriptions/{userId}': { status: 204, why: "unsubscribing is idempotent (Segment retries it): B's own list, A's subscription stays (the snapshot checks)" },
   'GET /users/{userId}/preferences': {
     status: 200,
     why: "B's preferences for that user id: B has no topics",
@@ -257,6 +286,31 @@ const NO_PARAM_WRITES: Record<string, Array<{ body: () => unknown; headers?: Aut
       check: async () => expect((await herald.http.get('/webhooks/allowed-hosts').set(A.auth)).body).toEqual({ hosts: null }),
     },
   ],
+  'PUT /settings/delivery': [
+    {
+      body: () => ({ default_timezone: 'Asia/Tokyo', quiet_hours: 'Mo-Su 08:00-20:00' }),
+      status: [200],
+      why: "B's own delivery settings (A's are in the snapshot)",
+    },
+  ],
+  'POST /debug': [{ body: () => undefined, status: [200], why: "checks B's own key", check: (res) => expect(res.body.workspace_id).toBe(B.id) }],
+  'POST /broadcasts': [
+    {
+      body: () => ({ name: 'B broadcast', list_id: a.listId, template: a.notificationId, start: true }),
+      status: [201],
+      why: "B's broadcast to B's list of that id: A's subscribers are not messaged",
+      check: async (res) => {
+        expect(res.body.id).not.toBe(a.broadcastId);
+        const done = await waitUntil(async () => {
+          const b = (await herald.http.get(`/broadcasts/${res.body.id}`).set(B.auth)).body;
+          return b.status === 'COMPLETED' ? b : undefined;
+        }, { what: "B's broadcast to finish" });
+        // Its recipients are B's subscribers of B's list of that id (B's own writes above may have made some), never A's.
+        const mine = (await herald.http.get(`/lists/${a.listId}/subscriptions`).set(B.auth)).body.items ?? [];
+        expect(done.progress.targeted).toBe(mine.length);
+      },
+    },
+  ],
   'POST /keys': [
     {
       body: () => ({ name: 'B second key' }),
@@ -362,6 +416,18 @@ async function snapshotA() {
     '/automations/runs',
     '/integrations/rudderstack',
     '/webhooks/signing-secret',
+    `/lists/${a.listId}`,
+    `/audiences/${a.audienceId}`,
+    `/audiences/${a.audienceId}/members`,
+    `/lists/${a.listId}/subscriptions`,
+    '/lists',
+    `/broadcasts/${a.broadcastId}`,
+    `/schedules/${a.scheduleId}`,
+    '/schedules',
+    '/broadcasts',
+    '/settings/delivery',
+    `/users/${a.userId}/preference-changes`,
+    '/preferences/topics',
   ];
   const out: Record<string, { status: number; body: unknown }> = {};
   for (const path of reads) {
@@ -426,6 +492,15 @@ beforeAll(async () => {
   await ok(herald.http.put(`/suppressions/${a.suppressedEmail}`).set(A.auth), 200);
   await ok(herald.http.put(`/subscription-topics/${a.topicId}`).set(A.auth).send({ name: 'A topic', default_status: 'OPTED_IN' }), 200);
   await ok(herald.http.put(`/users/${a.userId}/preferences/${a.topicId}`).set(A.auth).send({ topic: { status: 'OPTED_OUT' } }), 200);
+  // A: a list with A's user, a draft broadcast to it, and delivery settings.
+  await ok(herald.http.put(`/lists/${a.listId}/subscriptions/${a.userId}`).set(A.auth), 204);
+  a.broadcastId = (await ok(herald.http.post('/broadcasts').set(A.auth).send({ name: `A broadcast ${sfx}`, list_id: a.listId, template: a.notificationId }), 201)).body.id;
+  await ok(herald.http.put('/settings/delivery').set(A.auth).send({ default_timezone: 'Europe/Oslo' }), 200);
+  // A: a yearly schedule sending A's notification to A's user (its next runs stay put during the test).
+  await ok(herald.http.put(`/schedules/${a.scheduleId}`).set(A.auth).send({ cron: '0 9 1 1 *', target: { template: a.notificationId, to: { user_id: a.userId } }, data: a.runData }), 200);
+  // A: an audience A's user is in (the profile has the plan it asks for), recomputed.
+  await ok(herald.http.put(`/audiences/${a.audienceId}`).set(A.auth).send({ name: 'A audience', filter: ['profile.plan', 'exists'] }), 200);
+  await waitUntil(async () => ((await herald.http.get(`/audiences/${a.audienceId}`).set(A.auth)).body.status === 'READY' ? true : undefined), { what: "A's audience computed" });
   const rotated = await herald.http.post('/webhooks/signing-secret').set(A.auth);
   if (rotated.status >= 300) throw new Error(`signing secret: ${rotated.status} ${rotated.text}`);
   a.signingSecret = rotated.body.secret;

@@ -24,7 +24,7 @@ let up: TestHerald;
 let down: TestHerald;
 let ws: Awaited<ReturnType<TestHerald['newWorkspace']>>;
 let routes: Route[] = [];
-const ids = { userId: 'td-user', tenantId: 'td-tenant', notificationId: 'td-note', alias: 'td-flow', templateId: '', runId: '', messageId: '', logId: '', keyId: '' };
+const ids = { userId: 'td-user', tenantId: 'td-tenant', notificationId: 'td-note', alias: 'td-flow', templateId: '', runId: '', messageId: '', logId: '', keyId: '', scheduleId: 'td-schedule', listId: 'td.list', audienceId: 'td-audience', broadcastId: '' };
 const eventId = 'track/TD Event';
 
 /** Valid bodies, so what is exercised is the Temporal path, not validation. */
@@ -38,6 +38,7 @@ const BODIES: Record<string, unknown> = {
   'POST /automations/{templateIdOrAlias}/invoke': { recipient: 'td-user', data: { n: 1 } },
   'PUT /automations/{id}': { name: 'TD flow', steps: [{ action: 'delay', duration: '30 days' }] },
   'PUT /notifications/{id}': { name: 'TD note', channels: { inbox: { title: 't', body: 'b' } } },
+  'PUT /schedules/{id}': { cron: '0 9 1 1 *', target: { template: 'td-note', to: { user_id: 'td-user' } } },
   'POST /automations': { name: 'TD new', steps: [{ action: 'exit' }] },
   'POST /automations/invoke': { recipient: 'td-user', automation: { steps: [{ action: 'exit' }] } },
   'POST /automations/cancel': { cancelation_token: 'td-token' },
@@ -50,6 +51,13 @@ const BODIES: Record<string, unknown> = {
   'PUT /subscription-topics/{topicId}': { name: 'TD topic', default_status: 'OPTED_IN' },
   'PUT /users/{userId}/preferences/{topicId}': { topic: { status: 'OPTED_OUT' } },
   'PUT /tenants/{tenantId}/default_preferences/items/{topicId}': { status: 'OPTED_OUT' },
+  'PUT /preferences/topics/{topicId}': { name: 'TD topic', default_status: 'OPTED_IN' },
+  'PUT /settings/delivery': { default_timezone: 'Europe/Oslo' },
+  'PUT /lists/{listId}': { name: 'TD list' },
+  'POST /lists/{listId}/subscriptions': { recipients: [{ recipientId: 'td-user' }] },
+  'PUT /lists/{listId}/subscriptions': { recipients: [{ recipientId: 'td-user' }] },
+  'PUT /audiences/{audienceId}': { name: 'TD audience', filter: ['profile.email', 'exists'] },
+  'POST /broadcasts': { name: 'TD broadcast', list_id: 'td.list', template: 'td-note' },
 };
 /** Run last: they delete what other calls use. */
 const LAST = (r: Route) => r.method === 'DELETE';
@@ -71,12 +79,18 @@ function paramValue(route: Route, name: string): string {
       return 'td-suppressed@example.com';
     case 'topicId':
       return 'td-topic';
+    case 'listId':
+      return ids.listId;
+    case 'audienceId':
+      return ids.audienceId;
     case 'id':
       if (route.path.startsWith('/inbound/events/log/')) return ids.logId;
       if (route.path.startsWith('/automations/')) return ids.templateId;
       if (route.path.startsWith('/notifications/')) return ids.notificationId;
       if (route.path.startsWith('/messages/') || route.path.startsWith('/inbox/messages/')) return ids.messageId;
       if (route.path.startsWith('/keys/')) return ids.keyId;
+      if (route.path.startsWith('/schedules/')) return ids.scheduleId;
+      if (route.path.startsWith('/broadcasts/')) return ids.broadcastId;
       break;
   }
   throw new Error(`no value for path parameter "${name}" of ${route.method} ${route.path}: map it in temporal-down.spec.ts`);
@@ -113,6 +127,9 @@ beforeAll(async () => {
   }, { what: 'the seeded event processed' });
   await ok(up.http.put('/integrations/rudderstack').set(a).send({ write_key: 'td-write-key', data_plane_url: 'http://127.0.0.1:9', enabled: true, journey_events: true }), 200);
   await ok(up.http.post('/webhooks/signing-secret').set(a), 201);
+  await ok(up.http.put(`/lists/${ids.listId}/subscriptions/${ids.userId}`).set(a), 204);
+  ids.broadcastId = (await ok(up.http.post('/broadcasts').set(a).send({ name: 'TD', list_id: ids.listId, template: ids.notificationId }), 201)).body.id;
+  await ok(up.http.put(`/schedules/${ids.scheduleId}`).set(a).send({ cron: '0 9 1 1 *', target: { template: ids.notificationId, to: { user_id: ids.userId } } }), 200);
 
   down = await startTestHerald({ worker: false, temporalAddress: `127.0.0.1:${await freePort()}`, env: { HERALD_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32' } });
   const doc = await down.http.get('/docs/openapi.json').expect(200);
@@ -160,6 +177,10 @@ it('every endpoint answers 2xx/4xx, or 503 with Retry-After, within the deadline
   expect(answers['POST /inbound/rudderstack']).toBe(202);
   expect(answers['PUT /integrations/rudderstack']).toBe(200);
   expect(answers['POST /automations/cancel']).toBe(202);
+  // A schedule is stored only with its Temporal Schedule: nothing half-done; reading it falls back to Herald's own next runs.
+  expect(answers['PUT /schedules/{id}']).toBe(503);
+  expect(answers['GET /schedules/{id}']).toBe(200);
+  expect(bodies['GET /schedules/{id}'].next_runs_source).toBe('herald');
 });
 
 it('a run cancel decides in Postgres while Temporal is down', async () => {

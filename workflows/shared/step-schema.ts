@@ -180,6 +180,21 @@ const addToBatchStep = z
 
 const exitStep = z.object({ action: z.literal('exit'), ...common }).strict();
 
+/** subscribe: puts a user (the run's recipient by default) on a list, creating the list if need be. */
+const subscribeStep = z
+  .preprocess(
+    aliases({ listId: 'list_id', recipientId: 'recipient_id' }),
+    z.object({ action: z.literal('subscribe'), ...common, list_id: dynamic(text), recipient_id: dynamic(text).optional() }).strict(),
+  );
+
+/** send-list: one message per subscriber of a list (or of the lists a pattern matches), by the broadcast engine. */
+const sendListStep = z
+  .preprocess(
+    aliases({ list_id: 'list' }),
+    z.object({ action: z.literal('send-list'), ...common, list: dynamic(text).optional(), list_pattern: dynamic(text).optional(), template: dynamic(text) }).strict()
+      .refine((s) => (s.list === undefined) !== (s.list_pattern === undefined), { message: 'send-list needs exactly one of list or list_pattern', path: ['list'] }),
+  );
+
 type BranchStepShape = {
   action: 'branch';
   if?: unknown;
@@ -201,7 +216,7 @@ const branchStep: z.ZodType<BranchStepShape> = z.lazy(() =>
     .strict(),
 ) as z.ZodType<BranchStepShape>;
 
-export const ACTIONS = ['send', 'delay', 'wait-for', 'cancel', 'fetch-data', 'update-profile', 'get-profile', 'invoke', 'branch', 'throttle', 'add-to-batch', 'exit'] as const;
+export const ACTIONS = ['send', 'delay', 'wait-for', 'cancel', 'fetch-data', 'update-profile', 'get-profile', 'invoke', 'branch', 'throttle', 'add-to-batch', 'exit', 'subscribe', 'send-list'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 const byAction: Record<Action, z.ZodTypeAny> = {
@@ -217,6 +232,8 @@ const byAction: Record<Action, z.ZodTypeAny> = {
   throttle: throttleStep,
   'add-to-batch': addToBatchStep,
   exit: exitStep,
+  subscribe: subscribeStep,
+  'send-list': sendListStep,
 };
 
 /** Dispatches on `action` first so an error names the fields of the right step type. */
@@ -256,9 +273,11 @@ export type BranchStep = BranchStepShape;
 export type ThrottleStep = z.infer<typeof throttleStep>;
 export type AddToBatchStep = z.infer<typeof addToBatchStep>;
 export type ExitStep = z.infer<typeof exitStep>;
+export type SubscribeStep = z.infer<typeof subscribeStep>;
+export type SendListStep = z.infer<typeof sendListStep>;
 export type Step =
   | SendStep | DelayStep | WaitForStep | CancelStep | FetchDataStep | UpdateProfileStep
-  | GetProfileStep | InvokeStep | BranchStep | ThrottleStep | AddToBatchStep | ExitStep;
+  | GetProfileStep | InvokeStep | BranchStep | ThrottleStep | AddToBatchStep | ExitStep | SubscribeStep | SendListStep;
 
 export const automationSchema = z.preprocess(
   aliases(TOKEN_ALIASES),

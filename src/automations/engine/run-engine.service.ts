@@ -1,5 +1,8 @@
+import { MANY_RECIPIENTS, ManyRecipientsSender } from '../../broadcasts/many-recipients';
+import { ListsService } from '../../lists/lists.service';
+import { sendListStep, subscribeStep } from './steps/lists.step';
 import { DeliveryWindowsService } from '../../messages/delivery-windows.service';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { evaluateCondition, resolveValue, Scope } from '../../../workflows/shared/expressions';
@@ -77,6 +80,8 @@ export class RunEngine {
     temporal: TemporalClientService,
     batches: BatchesService,
     windows: DeliveryWindowsService,
+    lists: ListsService,
+    @Optional() @Inject(MANY_RECIPIENTS) many?: ManyRecipientsSender,
   ) {
     this.handlers = {
       send: sendStep(delivery),
@@ -91,6 +96,8 @@ export class RunEngine {
       throttle: throttleStep(throttle),
       'add-to-batch': addToBatchStep(temporal, batches),
       exit: exitStep(),
+      subscribe: subscribeStep(lists),
+      'send-list': sendListStep(many),
     };
   }
 

@@ -38,12 +38,22 @@ export class InvokeService {
     });
   }
 
-  invokeTemplate(workspaceId: string, templateRef: string, body: TemplateInvokeDto, idempotencyKey?: string): Promise<{ runId: string }> {
+  invokeTemplate(workspaceId: string, templateRef: string, body: TemplateInvokeDto, idempotencyKey?: string, source = 'api'): Promise<{ runId: string }> {
     return this.invoke(workspaceId, {
       target: { kind: 'template', ref: templateRef },
       context: body,
-      source: 'api',
+      source,
       runId: idempotencyKey ? derivedUuid(workspaceId, `POST /automations/${templateRef}/invoke`, idempotencyKey) : randomUUID(),
+    });
+  }
+
+  /** Runs a code sequence (workflows/sequences) for a recipient; used by schedules. */
+  invokeSequence(workspaceId: string, name: string, body: TemplateInvokeDto, idempotencyKey?: string): Promise<{ runId: string }> {
+    return this.invoke(workspaceId, {
+      target: { kind: 'sequence', name },
+      context: body,
+      source: 'schedule',
+      runId: idempotencyKey ? derivedUuid(workspaceId, `invoke sequence:${name}`, idempotencyKey) : randomUUID(),
     });
   }
 

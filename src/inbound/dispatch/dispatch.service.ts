@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { isPlainObject } from '../../../workflows/shared/json';
 import type { PreparedRun } from '../../../workflows/shared/run-types';
+import { AudienceMembershipService } from '../../audiences/audience-membership.service';
 import { isRetryable } from '../../automations/engine/retryable';
 import { EventRunsService, LedgerEvent } from '../../automations/runs/event-runs.service';
 import { PlannedRun, RunPlanner, RunRequest } from '../../automations/runs/run-planner.service';
@@ -67,6 +68,7 @@ export class DispatchService {
     private readonly eventRuns: EventRunsService,
     private readonly planner: RunPlanner,
     private readonly starter: RunStarter,
+    private readonly audiences: AudienceMembershipService,
   ) {}
 
   /**
@@ -152,6 +154,8 @@ export class DispatchService {
       if (e.type !== 'group' || !e.user_id) continue;
       await this.tenants.applyGroup(workspaceId, String(e.body.groupId), isPlainObject(e.body.traits) ? e.body.traits : {}, e.user_id, tx);
     }
+    // Audience membership of the users changed above; entered/exited events land in this shard's ledger, drained next.
+    await this.audiences.refresh(tx, workspaceId, events.filter((e) => (e.type === 'identify' || e.type === 'group') && e.user_id).map((e) => e.user_id!));
     const wakes = await this.waits.match(tx, workspaceId, events);
 
     const requests = await this.eventRuns.requestsFor(tx, workspaceId, events);

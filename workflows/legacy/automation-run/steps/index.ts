@@ -44,6 +44,10 @@ export function executeStep(
       return runAddToBatch(session, step, path, markStep);
     case 'exit':
       return Promise.resolve({ result: null, flow: 'stop' });
+    case 'subscribe':
+    case 'send-list':
+      // Steps newer than the in-workflow interpreter: only runs on the lean engine can hold them.
+      throw new Error(`the ${step.action} step needs a run started on the current engine`);
     default:
       return assertNever(step);
   }
