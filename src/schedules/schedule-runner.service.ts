@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { ScheduledFiring, ScheduledFiringResult } from '../../activities/schedule.activities';
+import type { ScheduledFiring, ScheduledFiringResult } from '../../workflows/schedules/firing';
 import { InvokeService } from '../automations/runs/invoke.service';
 import { BroadcastsService } from '../broadcasts/broadcasts.service';
 import { ApiError } from '../common/errors/api-error';
