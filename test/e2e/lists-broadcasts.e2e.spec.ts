@@ -134,6 +134,23 @@ describe('sending to many', () => {
     }
   });
 
+  it('/send to an audience and a broadcast to it reach its current members', async () => {
+    const ws = await herald.newWorkspace();
+    const a = ws.auth;
+    await inboxTemplate(a);
+    for (const [u, plan] of [['p1', 'pro'], ['p2', 'pro'], ['f1', 'free']]) await herald.http.put(`/profiles/${u}`).set(a).send({ profile: { plan } }).expect(200);
+    await herald.http.put('/audiences/pros').set(a).send({ name: 'Pros', filter: ['profile.plan', 'is equal', 'pro'] }).expect(200);
+    await waitUntil(async () => {
+      const au = (await herald.http.get('/audiences/pros').set(a)).body;
+      return au.status === 'READY' && au.member_count === 2 ? true : undefined;
+    }, { what: 'audience computed' });
+    const requestId = (await herald.http.post('/send').set(a).send({ message: { to: { audience_id: 'pros' }, template: 'note' } }).expect(202)).body.requestId;
+    expect((await broadcastDone(a, requestId)).progress).toMatchObject({ targeted: 2, sent: 2 });
+    expect((await messagesOf(a, requestId)).map((m) => m.recipient).sort()).toEqual(['p1', 'p2']);
+    const b = (await herald.http.post('/broadcasts').set(a).send({ name: 'Pros', audience_id: 'pros', template: 'note', start: true }).expect(201)).body;
+    expect((await broadcastDone(a, b.id)).progress).toMatchObject({ targeted: 2, sent: 2 });
+  });
+
   it('the subscribe and send-list steps in an automation', async () => {
     const ws = await herald.newWorkspace();
     const a = ws.auth;
