@@ -10,6 +10,10 @@ import { RunPage, RunsPage } from './pages/runs.js';
 import { MessagePage, MessagesPage } from './pages/messages.js';
 import { NotificationPage, NotificationsPage } from './pages/notifications.js';
 import { TopicsPage, UserPreferencesPage } from './pages/preferences.js';
+import { ListPage, ListsPage } from './pages/lists.js';
+import { AudiencePage, AudiencesPage } from './pages/audiences.js';
+import { BroadcastPage, BroadcastsPage } from './pages/broadcasts.js';
+import { SchedulePage, SchedulesPage } from './pages/schedules.js';
 
 const NAV = [
   { section: 'integration', label: 'RudderStack', to: '#/integration' },
@@ -18,6 +22,10 @@ const NAV = [
   { section: 'messages', label: 'Messages', to: '#/messages' },
   { section: 'notifications', label: 'Notification templates', to: '#/notifications' },
   { section: 'topics', label: 'Topics', to: '#/topics', also: ['users'] },
+  { section: 'lists', label: 'Lists', to: '#/lists' },
+  { section: 'audiences', label: 'Audiences', to: '#/audiences' },
+  { section: 'broadcasts', label: 'Broadcasts', to: '#/broadcasts' },
+  { section: 'schedules', label: 'Schedules', to: '#/schedules' },
 ];
 
 function SignIn({ next, onSignedIn }) {
@@ -90,6 +98,14 @@ function page(route) {
       return id ? html`<${NotificationPage} key=${id} id=${id} />` : html`<${NotificationsPage} />`;
     case 'topics':
       return html`<${TopicsPage} />`;
+    case 'lists':
+      return id ? html`<${ListPage} key=${id} id=${id} />` : html`<${ListsPage} key=${route.query.pattern ?? ''} query=${route.query} />`;
+    case 'audiences':
+      return id ? html`<${AudiencePage} key=${id} id=${id} />` : html`<${AudiencesPage} />`;
+    case 'broadcasts':
+      return id ? html`<${BroadcastPage} key=${id} id=${id} />` : html`<${BroadcastsPage} key=${JSON.stringify(route.query)} query=${route.query} />`;
+    case 'schedules':
+      return id ? html`<${SchedulePage} key=${id} id=${id} />` : html`<${SchedulesPage} />`;
     case 'users':
       // Only #/users/<id>/preferences: the Studio has no other per-user page.
       return id && sub === 'preferences' && route.parts.length === 3 ? html`<${UserPreferencesPage} key=${id} userId=${id} />` : html`<${NotFound} />`;

@@ -29,8 +29,9 @@ export function usePaged(path, query = {}, { limit = PAGE_SIZE, refreshMs = 0 } 
       setState((s) => ({
         key,
         items: append ? [...s.items, ...page.items] : page.items,
-        cursor: page.cursor ?? null,
-        hasMore: Boolean(page.has_more),
+        // Herald's `{ items, has_more, cursor }`, or Courier's `{ items, paging: { cursor, more } }` (lists).
+        cursor: page.cursor ?? page.paging?.cursor ?? null,
+        hasMore: Boolean(page.has_more ?? page.paging?.more),
         loading: false,
         error: null,
         pages: append ? s.pages + 1 : 1,
@@ -135,6 +136,14 @@ export function ErrorBox({ error }) {
 
 export function Notice({ children }) {
   return html`<div class="notice" role="status">${children}</div>`;
+}
+
+/** A `<progress>` bar with its counts as text (`max` 0 shows an empty bar). */
+export function ProgressBar({ value, max, label, children }) {
+  return html`<div class="progress-row">
+    <progress value=${value} max=${Math.max(max, 1)} aria-label=${label} data-value=${value} data-max=${max}></progress>
+    <span class="progress-text">${children}</span>
+  </div>`;
 }
 
 /** The footer of a paged table: how many are shown, and the button for the next page. */
