@@ -91,7 +91,7 @@ function expectNoPageErrors(studio: Studio) {
 async function expectAllLabelled(page: Page) {
   const unlabelled = await page.locator('main input, main select, main textarea').evaluateAll((els) =>
     els
-      .filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')))
+      .filter((el) => !((el as unknown as { labels?: { length: number } }).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')))
       .map((el) => el.outerHTML.slice(0, 120)),
   );
   expect(unlabelled).toEqual([]);
