@@ -78,7 +78,7 @@ export async function runCli(argv: string[]): Promise<void> {
 }
 
 async function serve(mode: HeraldMode, config: ReturnType<typeof loadConfig>): Promise<void> {
-  const logger = createRootLogger(config.logLevel);
+  const logger = createRootLogger(config.logLevel, config.logFormat);
   const startedAt = Date.now();
   const herald = await runHerald(mode, config, logger);
   const lines = [`Herald (${mode}) is up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`];

@@ -88,6 +88,9 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
 
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(['auto', 'json', 'pretty'], { message: 'LOG_FORMAT must be auto, json or pretty' })
+  LOG_FORMAT?: string;
+
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024)
   INBOUND_MAX_BODY_BYTES?: number;
 
@@ -195,6 +198,8 @@ export interface HeraldConfig {
   host: string;
   dataDir: string;
   logLevel: string;
+  /** auto: human-readable on a terminal, JSON lines otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
   inboundMaxBodyBytes: number;
   retryAfterSeconds: number;
   inbound: {
@@ -335,6 +340,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     host: vars.HOST ?? '0.0.0.0',
     dataDir,
     logLevel: vars.LOG_LEVEL ?? 'info',
+    logFormat: (vars.LOG_FORMAT ?? 'auto') as 'auto' | 'json' | 'pretty',
     inboundMaxBodyBytes: vars.INBOUND_MAX_BODY_BYTES ?? 4 * 1024 * 1024,
     retryAfterSeconds: vars.RETRY_AFTER_SECONDS ?? 5,
     inbound: {

@@ -38,6 +38,12 @@ export class MessagesController {
     return this.messages.view(ws, id);
   }
 
+  @Get('messages/:id/output')
+  @ApiOperation({ summary: 'What was rendered and sent per channel (Courier shape: { results: [{ channel, content: { subject, html, text, title, body } }] })' })
+  output(@WorkspaceId() ws: string, @Param('id') id: string) {
+    return this.messages.output(ws, id);
+  }
+
   @Get('messages/:id/history')
   @ApiOperation({ summary: "A message's status history" })
   history(@WorkspaceId() ws: string, @Param('id') id: string) {

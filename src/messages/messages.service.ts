@@ -63,6 +63,18 @@ export interface MessageView {
   scheduled_for: string | null;
 }
 
+/** One channel's rendered content, in Courier's output shape (plus how its attempt ended). */
+export interface MessageOutput {
+  channel: string;
+  channel_id: string;
+  content: { subject?: string | null; html?: string | null; text?: string | null; headers?: Record<string, string> | null; title?: string | null; body?: string | null; action_url?: string | null };
+  status: string;
+  error: string | null;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
 export interface NewMessage {
   workspaceId: string;
   messageId: string;
@@ -167,6 +179,33 @@ export class MessagesService {
     const rows = (await this.db.query('SELECT * FROM messages WHERE workspace_id = $1 AND id = $2', [workspaceId, messageId])) as MessageRow[];
     if (!rows[0]) throw notFound(`message ${JSON.stringify(messageId)} not found`);
     return rows[0];
+  }
+
+  /**
+   * GET /messages/{id}/output (Courier's shape): what was rendered for each channel the message
+   * was to go out on, as it was sent — not today's template rendered again — with how each
+   * channel's attempt ended. Empty while the message is still waiting to be rendered.
+   */
+  async output(workspaceId: string, messageId: string): Promise<{ results: MessageOutput[] }> {
+    const row = await this.row(workspaceId, messageId);
+    const rendered = isObject(row.content) ? row.content : {};
+    const attempts = (await this.db.query(`SELECT channel, state, error FROM channel_deliveries WHERE workspace_id = $1 AND message_id = $2`, [workspaceId, messageId])) as Array<{
+      channel: string; state: string; error: string | null;
+    }>;
+    const byChannel = new Map(attempts.map((a) => [a.channel, a]));
+    const results = (row.channels ?? []).flatMap((channel): MessageOutput[] => {
+      const c = rendered[channel];
+      if (!isObject(c)) return [];
+      const content: MessageOutput['content'] =
+        channel === 'email'
+          ? { subject: str(c.subject), html: str(c.html), text: str(c.text), headers: isObject(c.headers) ? (c.headers as Record<string, string>) : null }
+          : channel === 'inbox'
+            ? { title: str(c.title), body: str(c.body), action_url: str(c.action_url) }
+            : { body: JSON.stringify(c) };
+      const attempt = byChannel.get(channel);
+      return [{ channel, channel_id: channel, content, status: attempt?.state ?? 'not attempted', error: attempt?.error ?? null }];
+    });
+    return { results };
   }
 
   async view(workspaceId: string, messageId: string): Promise<MessageView> {

@@ -2,7 +2,6 @@
 import { useState } from 'preact/hooks';
 import { enc, get, post } from '../lib/api.js';
 import { href, navigate } from '../lib/router.js';
-import { ChannelPreviews } from '../lib/preview.js';
 import { Badge, ErrorBox, Json, Notice, Pager, Time, html, statusClass, useLoad, usePaged } from '../lib/ui.js';
 import { UserLink } from './preferences.js';
 
@@ -128,43 +127,25 @@ export function MessagePage({ id }) {
   </div>`;
 }
 
-/**
- * The notification template per channel, filled in the browser with the recipient's current
- * profile and (for a run's message) the run's data. The API does not return the sent content.
- */
+/** What Herald rendered and sent, per channel (GET /messages/{id}/output), not today's template re-rendered. */
 function MessagePreview({ message }) {
-  const preview = useLoad(async () => {
-    if (!message.notification) return { missing: 'This message was sent with inline content, not a template.' };
-    let notification;
-    try {
-      notification = await get(`/notifications/${enc(message.notification)}`);
-    } catch (err) {
-      if (err.status === 404) return { missing: `There is no notification template "${message.notification}" (now).` };
-      throw err;
-    }
-    const orEmpty = (p) => p.catch((err) => (err.status === 404 ? null : Promise.reject(err)));
-    const [profile, run] = await Promise.all([
-      message.recipient ? orEmpty(get(`/profiles/${enc(message.recipient)}`)) : null,
-      message.run_id ? orEmpty(get(`/automations/runs/${enc(message.run_id)}`)) : null,
-    ]);
-    const scope = {
-      data: run?.context?.data ?? {},
-      profile: { ...(profile?.profile ?? {}), ...(run?.context?.profile ?? {}) },
-      recipient: message.recipient ?? '',
-      tenant: {},
-    };
-    return { notification, scope, fromRun: Boolean(run) };
-  }, [message.id]);
-  const p = preview.data;
-  return html`<section class="card" aria-label="Preview">
-    <h2>Preview per channel</h2>
-    <${ErrorBox} error=${preview.error} />
-    ${p?.missing && html`<p class="muted">${p.missing}</p>`}
-    ${p?.notification && html`<div>
-      <p class="hint">Template <strong>${p.notification.name}</strong> as it is now, filled in the browser with ${p.fromRun ? "the run's data and " : ''}the recipient's current profile.
-        Only <code>{{ variables }}</code> are filled; Liquid tags and filters other than <code>default</code> are shown as written.
-        The message Herald rendered when sending can differ.</p>
-      <${ChannelPreviews} notification=${p.notification} scope=${p.scope} used=${message.channels ?? []} />
-    </div>`}
+  const output = useLoad(() => get(`/messages/${enc(message.id)}/output`), [message.id, message.status]);
+  const results = output.data?.results ?? [];
+  return html`<section class="card" aria-label="Sent content">
+    <h2>Sent content per channel</h2>
+    <${ErrorBox} error=${output.error} />
+    ${output.data && !results.length && html`<p class="muted">${message.status === 'ENQUEUED' ? 'Not rendered yet: it is rendered when it is sent.' : 'Nothing was rendered for this message (it did not reach a channel).'}</p>`}
+    ${results.map((r) => html`<section class="preview" data-channel=${r.channel} data-output-status=${r.status}>
+      <header><strong>${r.channel}</strong><span class="hint">${r.status}${r.error ? ` · ${r.error}` : ''}</span></header>
+      <div class="body">
+        ${r.channel === 'email' && html`<p><strong>Subject:</strong> <span data-output="subject">${r.content.subject ?? ''}</span></p>
+          ${r.content.html && html`<iframe sandbox="" title="email HTML as sent" srcdoc=${r.content.html}></iframe>`}
+          ${r.content.text && html`<pre class="json" data-output="text">${r.content.text}</pre>`}
+          ${r.content.headers && html`<details><summary>Headers</summary><pre class="json">${JSON.stringify(r.content.headers, null, 2)}</pre></details>`}`}
+        ${r.channel === 'inbox' && html`<p><strong data-output="title">${r.content.title ?? ''}</strong></p><p data-output="body">${r.content.body ?? ''}</p>
+          ${r.content.action_url && html`<p class="hint">Action: ${r.content.action_url}</p>`}`}
+        ${r.channel === 'webhook' && html`<pre class="json" data-output="body">${r.content.body}</pre>`}
+      </div>
+    </section>`)}
   </section>`;
 }

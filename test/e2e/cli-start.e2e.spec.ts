@@ -83,9 +83,12 @@ describe('herald start (the npm start path)', () => {
     expect(first.output().split(key).length - 1).toBe(1); // the key appears once: in the start-up banner, never in logs
     expect(processesMentioning(dataDir)).toEqual([]);
 
-    const second = startCli(env);
+    // LOG_FORMAT=pretty is what a terminal gets by default (auto): readable lines, not JSON.
+    const second = startCli({ ...env, LOG_LEVEL: 'info', LOG_FORMAT: 'pretty' });
     await waitUntil(async () => second.output().includes('is up in'), { timeoutMs: 90_000, what: 'second start-up' });
     expect(second.output()).not.toContain('API key for workspace');
+    expect(second.output()).toMatch(/^\[\d{2}:\d{2}:\d{2}\.\d{3}\] INFO/m);
+    expect(second.output()).not.toMatch(/^\{"level"/m);
     const profile = await fetch(`${api}/profiles/cli-user`, { headers: auth });
     expect(await profile.json()).toEqual({ profile: { plan: 'pro' } });
     second.child.kill('SIGINT');

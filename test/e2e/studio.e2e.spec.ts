@@ -226,8 +226,12 @@ describe('Studio', () => {
     await page.locator('li[data-history-status=DELIVERED]').waitFor();
     const history = await page.locator('ol.timeline[aria-label="Message history"] li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-history-status')));
     expect(history).toEqual(['ENQUEUED', 'SENT', 'DELIVERED']);
-    await page.locator('[data-channel=inbox] [data-preview=inbox-title]', { hasText: 'Hello Ada' }).waitFor();
-    expect(await page.locator('[data-channel=inbox] [data-preview=inbox-body]').innerText()).toBe('Your plan is pro');
+    // What was sent, as Herald rendered it (GET /messages/{id}/output), not the template re-rendered.
+    await page.locator('[data-channel=inbox][data-output-status=accepted] [data-output=title]', { hasText: 'Hello Ada' }).waitFor();
+    expect(await page.locator('[data-channel=inbox] [data-output=body]').innerText()).toBe('Your plan is pro');
+    expect((await herald.http.get(`/messages/${enc(messageId)}/output`).set(ws.auth)).body).toEqual({
+      results: [{ channel: 'inbox', channel_id: 'inbox', content: { title: 'Hello Ada', body: 'Your plan is pro', action_url: null }, status: 'accepted', error: null }],
+    });
     await shot(page, 'message');
 
     await page.click('nav >> text=Messages');
