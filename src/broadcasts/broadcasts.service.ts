@@ -1,3 +1,4 @@
+import { isPlainObject } from '../../workflows/shared/json';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
@@ -68,7 +69,6 @@ type Recorded = { user_id: string; state: 'pending' | 'sent' | 'filtered' | 'fai
 
 const FILTERED: MessageStatus[] = ['FILTERED'];
 const FAILED: MessageStatus[] = ['UNDELIVERABLE', 'UNROUTABLE', 'UNMAPPED', 'CANCELED'];
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Broadcasts (SPEC section 8), and the engine behind every send to many recipients (a /send to
@@ -97,7 +97,7 @@ export class BroadcastsService {
 
   /** POST /broadcasts: a DRAFT (or started at once with `start: true`). */
   async create(workspaceId: string, body: Record<string, unknown>, idempotencyKey?: string): Promise<BroadcastView> {
-    if (!isObject(body)) throw badRequest('body must be a broadcast: { name, list_id | list_pattern | audience_id | tenant_id, template | automation | sequence, ... }');
+    if (!isPlainObject(body)) throw badRequest('body must be a broadcast: { name, list_id | list_pattern | audience_id | tenant_id, template | automation | sequence, ... }');
     if (typeof body.name !== 'string' || !body.name.trim() || body.name.length > 200) throw badRequest('name must be a non-empty string of at most 200 characters');
     const source = recipientSource(body, 'broadcast');
     const targets = (['template', 'automation', 'sequence'] as const).filter((k) => body[k] !== undefined);
@@ -105,7 +105,7 @@ export class BroadcastsService {
     const targetValue = body[targets[0]];
     if (typeof targetValue !== 'string' || !targetValue || targetValue.length > 200) throw badRequest(`${targets[0]} must be an id of at most 200 characters`);
     const target = { [targets[0]]: targetValue } as BroadcastTarget;
-    if (body.data !== undefined && !isObject(body.data)) throw badRequest('data must be an object');
+    if (body.data !== undefined && !isPlainObject(body.data)) throw badRequest('data must be an object');
     if (body.data !== undefined && JSON.stringify(body.data).length > 64_000) throw badRequest('data is larger than 64 KB');
     const useZone = body.use_recipient_timezone ?? false;
     if (typeof useZone !== 'boolean') throw badRequest('use_recipient_timezone must be true or false');

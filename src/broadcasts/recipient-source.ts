@@ -1,14 +1,14 @@
+import { isPlainObject } from '../../workflows/shared/json';
 import { badRequest } from '../common/errors/api-error';
 import { checkListId, patternRegex } from '../lists/lists.service';
 
 /** Who a broadcast (or a /send to many) goes to. */
 export type RecipientSource = { list_id: string } | { list_pattern: string } | { audience_id: string } | { tenant_id: string };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The one source named in `value` (`list_id`, `list_pattern`, `audience_id` or `tenant_id`), checked. */
 export function recipientSource(value: unknown, field = 'source'): RecipientSource {
-  if (!isObject(value)) throw badRequest(`${field} must name list_id, list_pattern, audience_id or tenant_id`);
+  if (!isPlainObject(value)) throw badRequest(`${field} must name list_id, list_pattern, audience_id or tenant_id`);
   const given = (['list_id', 'list_pattern', 'audience_id', 'tenant_id'] as const).filter((k) => value[k] !== undefined && value[k] !== null && value[k] !== '');
   if (given.length !== 1) throw badRequest(`${field} must name exactly one of list_id, list_pattern, audience_id or tenant_id`);
   const key = given[0];

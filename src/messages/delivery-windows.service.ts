@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { DataSource } from 'typeorm';
-import { isTimestampText, untilToDelayMs } from '../../workflows/shared/durations';
+import { isTimestampText, parseDuration, untilToDelayMs } from '../../workflows/shared/durations';
 import { badRequest } from '../common/errors/api-error';
 import { firstTimeZone, isTimeZone, nextOpening, WindowError, windowProblem } from '../common/time/delivery-window';
 
@@ -78,6 +78,20 @@ export class DeliveryWindowsService {
   async untilAt(workspaceId: string, until: unknown, to: Fields, profile: Fields, nowMs = Date.now()): Promise<number> {
     if (isTimestampText(until) || typeof until !== 'string') return nowMs + untilToDelayMs(until, nowMs);
     return nextOpening(until, await this.zoneFor(workspaceId, to, profile), nowMs);
+  }
+
+  /**
+   * When a message's `delay` ends for this recipient (null: it is over, or none): a duration
+   * from now, a timestamp, or a window's next opening in the recipient's zone. The profile is
+   * read only for a window. Throws DurationError or WindowError.
+   */
+  async delayEndsAt(workspaceId: string, delay: { duration?: string | number; until?: unknown } | null, to: Fields, profile: () => Promise<Fields>, nowMs = Date.now()): Promise<Date | null> {
+    if (!delay) return null;
+    const at =
+      delay.duration !== undefined
+        ? nowMs + parseDuration(delay.duration)
+        : await this.untilAt(workspaceId, delay.until, to, isTimestampText(delay.until) || typeof delay.until !== 'string' ? null : await profile(), nowMs);
+    return at > nowMs ? new Date(at) : null;
   }
 
   /** When quiet hours hold a message to this recipient until (epoch ms), or null when it may go now. */

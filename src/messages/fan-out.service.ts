@@ -6,7 +6,6 @@ import { messageWorkflowId } from '../../workflows/shared/workflow-ids';
 import { mapWithConcurrency } from '../common/concurrency';
 import { notFound } from '../common/errors/api-error';
 import { TemporalClientService } from '../temporal/temporal-client.service';
-import { isTimestampText } from '../../workflows/shared/durations';
 import { ProfilesService } from '../profiles/profiles.service';
 import { DeliveryService } from './delivery.service';
 import { DeliveryWindowsService } from './delivery-windows.service';
@@ -38,14 +37,12 @@ export class FanOutService {
       const workflowId = messageWorkflowId(workspaceId, messageId);
       const request: DeliveryRequest = { ...row.request, messageId, recipient: userId, tenantId };
       // A delivery window opens in each member's own zone (their profile's, else the workspace's).
-      const windowed = typeof delay?.until === 'string' && !isTimestampText(delay.until);
-      const until = windowed ? await this.windows.untilAt(workspaceId, delay!.until, request.to ?? {}, await this.profiles.get(workspaceId, userId)).catch(() => null) : null;
-      const own = windowed ? (until && until > Date.now() ? { until: new Date(until).toISOString() } : null) : delay;
-      await this.messages.enqueue({ workspaceId, messageId, requestId, recipient: userId, notification: request.template, to: request.to ?? {}, workflowId, request: request as never, scheduledFor: until && until > Date.now() ? new Date(until) : null });
+      const endsAt = await this.windows.delayEndsAt(workspaceId, delay, request.to ?? {}, () => this.profiles.get(workspaceId, userId)).catch(() => null);
+      await this.messages.enqueue({ workspaceId, messageId, requestId, recipient: userId, notification: request.template, to: request.to ?? {}, workflowId, request: request as never, scheduledFor: endsAt });
       await this.temporal.startIdempotent('messageWorkflow', {
         taskQueue: this.temporal.taskQueue,
         workflowId,
-        args: [{ workspaceId, messageId, delay: own }],
+        args: [{ workspaceId, messageId, delay: endsAt ? { until: endsAt.toISOString() } : null }],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });
       return messageId;

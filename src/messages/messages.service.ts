@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { JsonObject } from '../../workflows/shared/json';
+import { isPlainObject, JsonObject } from '../../workflows/shared/json';
 import { notFound } from '../common/errors/api-error';
 import { Keyset, Page } from '../common/http/pagination';
 import type { MessageStatus } from './delivery.types';
@@ -72,7 +72,6 @@ export interface MessageOutput {
   error: string | null;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 export interface NewMessage {
@@ -188,17 +187,17 @@ export class MessagesService {
    */
   async output(workspaceId: string, messageId: string): Promise<{ results: MessageOutput[] }> {
     const row = await this.row(workspaceId, messageId);
-    const rendered = isObject(row.content) ? row.content : {};
+    const rendered = isPlainObject(row.content) ? row.content : {};
     const attempts = (await this.db.query(`SELECT channel, state, error FROM channel_deliveries WHERE workspace_id = $1 AND message_id = $2`, [workspaceId, messageId])) as Array<{
       channel: string; state: string; error: string | null;
     }>;
     const byChannel = new Map(attempts.map((a) => [a.channel, a]));
     const results = (row.channels ?? []).flatMap((channel): MessageOutput[] => {
       const c = rendered[channel];
-      if (!isObject(c)) return [];
+      if (!isPlainObject(c)) return [];
       const content: MessageOutput['content'] =
         channel === 'email'
-          ? { subject: str(c.subject), html: str(c.html), text: str(c.text), headers: isObject(c.headers) ? (c.headers as Record<string, string>) : null }
+          ? { subject: str(c.subject), html: str(c.html), text: str(c.text), headers: isPlainObject(c.headers) ? (c.headers as Record<string, string>) : null }
           : channel === 'inbox'
             ? { title: str(c.title), body: str(c.body), action_url: str(c.action_url) }
             : { body: JSON.stringify(c) };

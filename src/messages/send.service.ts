@@ -123,18 +123,11 @@ export class SendService {
 
   /** When a delay ends for this recipient (null: now); a window is read in the recipient's zone. */
   private async scheduledFor(workspaceId: string, delay: { duration?: string | number; until?: string }, to: Record<string, unknown>, userId: string | null): Promise<Date | null> {
-    const now = Date.now();
-    let at: number;
     try {
-      if (delay.duration !== undefined) at = now + parseDuration(delay.duration);
-      else {
-        const profile = userId && delay.until !== undefined && !isTimestampText(delay.until) ? await this.profiles.get(workspaceId, userId) : null;
-        at = await this.windows.untilAt(workspaceId, delay.until, to, profile, now);
-      }
+      return await this.windows.delayEndsAt(workspaceId, delay, to, async () => (userId ? this.profiles.get(workspaceId, userId) : null));
     } catch (err) {
       throw badRequest(`message.delay: ${(err as Error).message}`);
     }
-    return at > now ? new Date(at) : null;
   }
 
   /**

@@ -1,3 +1,4 @@
+import { isPlainObject } from '../../workflows/shared/json';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -302,7 +303,6 @@ function preferenceInput(topicId: string, value: unknown, field: string): Prefer
   return { topicId, status: t.status, hasCustomRouting: t.has_custom_routing ?? false, customRouting: routing };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The preferences an identify carries: `traits.courier.preferences`, else `traits.preferences`
@@ -314,9 +314,9 @@ export function preferencesInTraits(traits: Record<string, unknown>): unknown {
 }
 
 function carrier(traits: Record<string, unknown>): { nested: boolean; value: unknown } | undefined {
-  if (isObject(traits.courier) && traits.courier.preferences !== undefined) return { nested: true, value: traits.courier.preferences };
+  if (isPlainObject(traits.courier) && traits.courier.preferences !== undefined) return { nested: true, value: traits.courier.preferences };
   const top = traits.preferences;
-  if (isObject(top) && (top.items !== undefined || top.notifications !== undefined)) return { nested: false, value: top };
+  if (isPlainObject(top) && (top.items !== undefined || top.notifications !== undefined)) return { nested: false, value: top };
   return undefined;
 }
 
@@ -342,20 +342,20 @@ function parseTraitPreferences(value: unknown): { inputs: PreferenceInput[]; err
     if (typeof input === 'string') errors.push(input);
     else inputs.push(input);
   };
-  if (!isObject(value)) return { inputs, errors: ['preferences must be an object: { items: [...] } or { notifications: { <topic_id>: {...} } }'] };
+  if (!isPlainObject(value)) return { inputs, errors: ['preferences must be an object: { items: [...] } or { notifications: { <topic_id>: {...} } }'] };
   if (value.items !== undefined) {
     if (!Array.isArray(value.items)) errors.push('preferences.items must be a list');
-    else value.items.slice(0, 200).forEach((item, i) => take(isObject(item) ? item.topic_id : undefined, item, `preferences.items[${i}]`));
+    else value.items.slice(0, 200).forEach((item, i) => take(isPlainObject(item) ? item.topic_id : undefined, item, `preferences.items[${i}]`));
   }
   if (value.notifications !== undefined) {
-    if (!isObject(value.notifications)) errors.push('preferences.notifications must be an object keyed by topic id');
+    if (!isPlainObject(value.notifications)) errors.push('preferences.notifications must be an object keyed by topic id');
     else
       Object.entries(value.notifications).slice(0, 200).forEach(([topicId, raw]) => {
         // Courier's profile shape names channels as `channel_preferences: [{ channel }]`.
-        const prefs = isObject(raw) && Array.isArray(raw.channel_preferences) && raw.custom_routing === undefined
-          ? { ...raw, has_custom_routing: raw.channel_preferences.length > 0, custom_routing: raw.channel_preferences.map((c) => (isObject(c) ? c.channel : c)) }
+        const prefs = isPlainObject(raw) && Array.isArray(raw.channel_preferences) && raw.custom_routing === undefined
+          ? { ...raw, has_custom_routing: raw.channel_preferences.length > 0, custom_routing: raw.channel_preferences.map((c) => (isPlainObject(c) ? c.channel : c)) }
           : raw;
-        take(topicId, isObject(prefs) ? { status: prefs.status, has_custom_routing: prefs.has_custom_routing, custom_routing: prefs.custom_routing } : prefs, `preferences.notifications.${topicId}`);
+        take(topicId, isPlainObject(prefs) ? { status: prefs.status, has_custom_routing: prefs.has_custom_routing, custom_routing: prefs.custom_routing } : prefs, `preferences.notifications.${topicId}`);
       });
   }
   if (value.items === undefined && value.notifications === undefined) errors.push('preferences must carry items or notifications');

@@ -1,3 +1,4 @@
+import { isPlainObject } from '../../workflows/shared/json';
 import { badRequest } from '../common/errors/api-error';
 import { firstNulPath } from '../common/json/nul-characters';
 import { sequenceCatalog } from '../automations/sequences/sequence-catalog';
@@ -20,7 +21,6 @@ export function targetKind(target: ScheduleTarget): TargetKind {
   return KINDS.find((k) => k in target)!;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Checks a target's shape (400 naming the field): `{ template, to }` (a /send), `{ automation,
@@ -29,7 +29,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * may be created after the schedule); a sequence, being code, is checked now.
  */
 export function parseTarget(value: unknown): ScheduleTarget {
-  if (!isObject(value)) throw badRequest('target must be an object: { template, to }, { automation, recipient }, { sequence, recipient } or { broadcast }');
+  if (!isPlainObject(value)) throw badRequest('target must be an object: { template, to }, { automation, recipient }, { sequence, recipient } or { broadcast }');
   const kinds = KINDS.filter((k) => value[k] !== undefined);
   if (kinds.length !== 1) {
     throw badRequest(kinds.length
@@ -47,7 +47,7 @@ export function parseTarget(value: unknown): ScheduleTarget {
   switch (kind) {
     case 'template': {
       const to = value.to;
-      if (!isObject(to)) throw badRequest('target.to must be an object such as { user_id }, { tenant_id }, { list_id } or { audience_id }');
+      if (!isPlainObject(to)) throw badRequest('target.to must be an object such as { user_id }, { tenant_id }, { list_id } or { audience_id }');
       const named = RECIPIENT_FIELDS.filter((f) => to[f] !== undefined);
       if (!named.length) throw badRequest(`target.to needs one of ${RECIPIENT_FIELDS.join(', ')}`);
       for (const f of named) if (typeof to[f] !== 'string' || !(to[f] as string).trim()) throw badRequest(`target.to.${f} must be a non-empty string`);

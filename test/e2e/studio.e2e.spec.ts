@@ -1,11 +1,8 @@
-import * as fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import request from 'supertest';
 import { messageDecided, publishedTemplate } from '../support/automations';
-import { startTestHerald, TestHerald } from '../support/test-herald';
+import { studioHarness, type Studio } from '../support/studio-browser';
+import type { TestHerald } from '../support/test-herald';
 import { waitUntil } from '../support/wait-until';
 
 /**
@@ -14,77 +11,17 @@ import { waitUntil } from '../support/wait-until';
  * create, and post inbound events as RudderStack would.
  */
 
-const CHROMIUM = process.env.HERALD_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = path.resolve(__dirname, '../../test-output/studio');
-const WAIT = 30_000;
-
+const harness = studioHarness();
+const { openStudio, signIn, shot, go, expectNoPageErrors } = harness;
 let herald: TestHerald;
-let browser: Browser;
 let base: string;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  herald = await startTestHerald();
-  await herald.app.listen(0, '127.0.0.1');
-  base = `http://127.0.0.1:${(herald.app.getHttpServer().address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  fs.mkdirSync(SHOTS, { recursive: true });
-}, 60_000);
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await herald?.stop();
+beforeAll(() => {
+  herald = harness.herald;
+  base = harness.base;
 });
 
 type Auth = Record<string, string>;
 const enc = encodeURIComponent;
-
-interface Studio {
-  page: Page;
-  /** Uncaught errors in the page: every test ends by checking there were none. */
-  errors: string[];
-  /** Every API URL the page requested. */
-  requests: string[];
-}
-
-async function openStudio(): Promise<Studio> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT);
-  const errors: string[] = [];
-  const requests: string[] = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !/status of 4\d\d/.test(msg.text())) errors.push(msg.text());
-  });
-  page.on('request', (req) => {
-    const url = new URL(req.url());
-    if (!url.pathname.startsWith('/studio')) requests.push(`${req.method()} ${url.pathname}${url.search}`);
-  });
-  await page.goto(`${base}/studio`);
-  return { page, errors, requests };
-}
-
-async function signIn(key: string): Promise<Studio> {
-  const studio = await openStudio();
-  await studio.page.fill('#api-key', key);
-  await studio.page.click('form[aria-label="Sign in"] button[type=submit]');
-  await studio.page.waitForSelector('nav.nav');
-  return studio;
-}
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-async function go(page: Page, hash: string) {
-  await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
-}
 
 async function postEvent(auth: Auth, body: Record<string, unknown>): Promise<string> {
   const messageId = randomUUID();
@@ -92,9 +29,6 @@ async function postEvent(auth: Auth, body: Record<string, unknown>): Promise<str
   return messageId;
 }
 
-function expectNoPageErrors(studio: Studio) {
-  expect(studio.errors).toEqual([]);
-}
 
 describe('Studio', () => {
   it('signs in with an API key: a wrong key is refused, the right one is kept for the session only, sign out forgets it', async () => {

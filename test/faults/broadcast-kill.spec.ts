@@ -1,12 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { readTestServers } from '../setup/test-env';
 import { SmtpSink, startSmtpSink } from '../support/smtp-sink';
 import { startTestHerald, TestHerald } from '../support/test-herald';
 import { waitUntil } from '../support/wait-until';
 import { countBy } from './support/books';
+import { spawnHerald } from './support/processes';
 
 /**
  * A broadcast to 5,000 recipients at 250/s, its worker killed with SIGKILL about a third of
@@ -14,7 +12,6 @@ import { countBy } from './support/books';
  * message `<broadcast>:<user>`, DELIVERED, one inbox item), every email at most once — missing
  * only where the dead worker's attempt was interrupted mid-send — and counters that add up.
  */
-const CLI = path.resolve(__dirname, '../../dist/src/main.js');
 const N = 5000;
 const WITH_EMAIL = 1000;
 
@@ -31,7 +28,6 @@ describe('broadcast worker killed with SIGKILL mid-way', () => {
   });
 
   it('a new worker finishes the broadcast; nobody is messaged twice or skipped', async () => {
-    if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (npm run test:faults does)`);
     smtp = await startSmtpSink();
     const taskQueue = `fault-broadcast-${randomUUID()}`;
     const env = { SMTP_URL: smtp.url, TEMPORAL_TASK_QUEUE: taskQueue };
@@ -48,18 +44,15 @@ describe('broadcast worker killed with SIGKILL mid-way', () => {
       name: 'Note', channels: { email: { subject: 'Hi', text: 'x' }, inbox: { title: 't', body: 'b' } }, routing: { method: 'all', channels: ['email', 'inbox'] },
     }).expect(200);
 
-    const servers = readTestServers();
-    child = spawn(process.execPath, [CLI, 'worker'], {
-      env: { ...process.env, ...env, DATABASE_URL: servers.databaseUrl, TEMPORAL_ADDRESS: servers.temporalAddress, LOG_LEVEL: 'error' },
-      stdio: 'ignore',
-    });
+    const worker = spawnHerald('worker', env);
+    child = worker.child;
     const id = (await api.http.post('/broadcasts').set(ws.auth).send({ name: 'Kill me', list_id: 'all', template: 'note', rate_per_second: 250, start: true }).expect(201)).body.id;
     const sentAtKill = await waitUntil(async () => {
       const b = (await api!.http.get(`/broadcasts/${id}`).set(ws.auth)).body;
       return b.progress.sent >= N / 3 ? b.progress.sent : undefined;
     }, { timeoutMs: 120_000, what: 'a third sent' });
     child.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await worker.exited;
     const emailsAtKill = smtp.messages.length;
 
     takeover = await startTestHerald({ taskQueue, env });

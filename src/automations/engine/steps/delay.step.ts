@@ -1,6 +1,6 @@
 import { isTimestampText, parseDuration, untilToDelayMs } from '../../../../workflows/shared/durations';
 import type { DelayStep } from '../../../../workflows/shared/step-schema';
-import { WindowError } from '../../../common/time/delivery-window';
+import { nextOpening, WindowError } from '../../../common/time/delivery-window';
 import type { DeliveryWindowsService } from '../../../messages/delivery-windows.service';
 import { StepFailed, StepHandler } from '../engine.types';
 
@@ -18,14 +18,14 @@ export function delayStep(windows: DeliveryWindowsService): StepHandler<DelaySte
       if (s.duration !== undefined) ms = parseDuration(s.duration);
       else if (isTimestampText(s.until) || typeof s.until !== 'string') ms = untilToDelayMs(s.until, now);
       else {
-        const profile = scope.profile as Record<string, unknown> | undefined;
+        const zone = await windows.zoneFor(run.workspace_id, null, scope.profile as Record<string, unknown> | undefined);
         try {
-          ms = (await windows.untilAt(run.workspace_id, s.until, null, profile, now)) - now;
+          ms = nextOpening(s.until, zone, now) - now;
         } catch (err) {
           if (err instanceof WindowError) throw new StepFailed(`delay: ${err.message}`);
           throw err;
         }
-        window = { window: s.until, zone: await windows.zoneFor(run.workspace_id, null, profile) };
+        window = { window: s.until, zone };
       }
       if (ms <= 0) return { kind: 'done', result: { delayed_ms: 0, ...window } };
       return { kind: 'wait', wait: { kind: 'sleep', ms }, waiting: { delayed_ms: ms, wakes_at: new Date(now + ms).toISOString(), ...window } };
