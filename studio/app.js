@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { api, getKey, setKey, signOut, takeFlash } from './lib/api.js';
 import { href, useRoute } from './lib/router.js';
 import { ErrorBox, html } from './lib/ui.js';
+import { DashboardPage } from './pages/dashboard.js';
 import { IntegrationPage } from './pages/integration.js';
 import { AutomationEditor, AutomationsPage } from './pages/automations.js';
 import { RunPage, RunsPage } from './pages/runs.js';
@@ -16,6 +17,7 @@ import { BroadcastPage, BroadcastsPage } from './pages/broadcasts.js';
 import { SchedulePage, SchedulesPage } from './pages/schedules.js';
 
 const NAV = [
+  { section: 'dashboard', label: 'Dashboard', to: '#/dashboard' },
   { section: 'integration', label: 'RudderStack', to: '#/integration' },
   { section: 'automations', label: 'Automations', to: '#/automations' },
   { section: 'runs', label: 'Runs', to: '#/runs' },
@@ -41,7 +43,7 @@ function SignIn({ next, onSignedIn }) {
     try {
       await api('GET', '/automations', { query: { limit: 1 }, key: value });
       setKey(value);
-      const target = next && !next.startsWith('#/signin') ? next : '#/integration';
+      const target = next && !next.startsWith('#/signin') ? next : '#/dashboard';
       if (location.hash !== target) location.hash = target;
       onSignedIn();
     } catch (err) {
@@ -80,12 +82,14 @@ function Layout({ section, children }) {
 }
 
 function NotFound() {
-  return html`<div class="card"><h1>Not found</h1><p>There is no such page. <a href="#/integration">Go to the integration page</a>.</p></div>`;
+  return html`<div class="card"><h1>Not found</h1><p>There is no such page. <a href="#/dashboard">Go to the dashboard</a>.</p></div>`;
 }
 
 function page(route) {
   const [section, id, sub] = route.parts;
   switch (section) {
+    case 'dashboard':
+      return html`<${DashboardPage} query=${route.query} />`;
     case 'integration':
       return html`<${IntegrationPage} tab=${id ?? 'catalog'} entryId=${sub} query=${route.query} />`;
     case 'automations':
@@ -119,20 +123,20 @@ function App() {
   const [, setSignIns] = useState(0);
   if (route.parts[0] === 'signin' || !getKey()) {
     if (getKey()) {
-      location.hash = '#/integration';
+      location.hash = '#/dashboard';
       return null;
     }
     const next = route.parts[0] === 'signin' ? route.query.next : location.hash;
     return html`<${SignIn} next=${next} onSignedIn=${() => setSignIns((n) => n + 1)} />`;
   }
   if (!route.parts.length) {
-    location.replace(href(['integration']));
+    location.replace(href(['dashboard']));
     return null;
   }
   return html`<${Layout} section=${route.parts[0]}>${page(route)}<//>`;
 }
 
-if (!location.hash) history.replaceState(null, '', `${location.pathname}${location.search}#/${getKey() ? 'integration' : 'signin'}`);
+if (!location.hash) history.replaceState(null, '', `${location.pathname}${location.search}#/${getKey() ? 'dashboard' : 'signin'}`);
 const root = document.getElementById('app');
 root.textContent = '';
 render(html`<${App} />`, root);

@@ -22,6 +22,9 @@ function vendorFiles(): Record<string, string> {
     'preact.mjs': require.resolve('preact'),
     'preact-hooks.mjs': require.resolve('preact/hooks'),
     'htm.mjs': path.join(path.dirname(require.resolve('htm')), 'htm.module.js'),
+    // The dashboard's charts (uPlot: small, no dependencies, an ES module build).
+    'uplot.mjs': require.resolve('uplot/dist/uPlot.esm.js'),
+    'uplot.css': require.resolve('uplot/dist/uPlot.min.css'),
   };
 }
 

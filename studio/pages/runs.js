@@ -1,8 +1,9 @@
-// Runs: the filtered list, and a run's page (step timeline, cancel, Temporal UI link).
+// Runs: the filtered list, and a run's page (drawn on its flow, step timeline, cancel, Temporal UI link).
 import { useState } from 'preact/hooks';
 import { enc, get, post } from '../lib/api.js';
 import { href, navigate } from '../lib/router.js';
 import { Badge, ErrorBox, Json, Notice, Pager, Time, duration, html, shortId, statusClass, useLoad, usePaged } from '../lib/ui.js';
+import { FlowView } from '../lib/flow-view.js';
 import { StatusWithReason } from './messages.js';
 import { UserLink } from './preferences.js';
 
@@ -59,7 +60,7 @@ export function RunsPage({ query }) {
 export function RunPage({ id }) {
   const run = useLoad(async () => {
     const [r, steps] = await Promise.all([get(`/automations/runs/${enc(id)}`), get(`/automations/runs/${enc(id)}/steps`)]);
-    return { ...r, steps: steps.items };
+    return { ...r, steps: steps.items, definition: steps.definition, wakes_at: steps.wakes_at ?? r.wakes_at };
   }, [id], { pollMs: 1500, poll: (r) => ACTIVE.includes(r.status) });
   const [cancel, setCancel] = useState(null);
   const r = run.data;
@@ -95,12 +96,8 @@ export function RunPage({ id }) {
     <${ErrorBox} error=${run.error} />
     <${ErrorBox} error=${cancel?.error} />
     ${cancel?.result && html`<${Notice}>Cancel sent: ${(cancel.result.canceled ?? []).map((c) => `${shortId(c.run_id)} → ${c.status}`).join(', ') || 'nothing was running'}<//>`}
+    <${RunSteps} run=${r} />
     <div class="grid2">
-      <section class="card">
-        <h2>Steps</h2>
-        <${Timeline} steps=${r.steps} />
-      </section>
-      <div>
         <section class="card">
           <h2>Details</h2>
           <dl class="kv">
@@ -120,9 +117,28 @@ export function RunPage({ id }) {
           <details style="margin-top:10px"><summary>Context (data, profile, recipient, brand)</summary><${Json} value=${r.context} /></details>
         </section>
         <${RunMessages} runId=${r.run_id} />
-      </div>
     </div>
   </div>`;
+}
+
+/** The run drawn on its automation's flow (status per step, the path taken), or as a timeline. */
+function RunSteps({ run }) {
+  const [view, setView] = useState(run.definition ? 'flow' : 'timeline');
+  const records = {};
+  for (const s of run.steps ?? []) records[s.path] = s;
+  return html`<section class="card" data-run-steps>
+    <div class="page-head" style="margin-bottom:8px">
+      <h2>Steps</h2>
+      ${run.definition && html`<div class="tabs" role="tablist" aria-label="Steps view" style="margin:0;border:0">
+        <button type="button" role="tab" aria-selected=${view === 'flow'} class=${view === 'flow' ? 'active' : ''} onClick=${() => setView('flow')}>Flow</button>
+        <button type="button" role="tab" aria-selected=${view === 'timeline'} class=${view === 'timeline' ? 'active' : ''} onClick=${() => setView('timeline')}>Timeline</button>
+      </div>`}
+    </div>
+    ${ACTIVE.includes(run.status) && html`<p class="hint" data-live>Live: updates while the run moves.</p>`}
+    ${view === 'flow' && run.definition
+      ? html`<div class="designer-canvas"><${FlowView} steps=${run.definition} run=${{ records, wakesAt: run.wakes_at }} label="Run flow" /></div>`
+      : html`${!run.definition && html`<p class="hint">A code sequence: its steps as they ran.</p>`}<${Timeline} steps=${run.steps} />`}
+  </section>`;
 }
 
 function Timeline({ steps }) {

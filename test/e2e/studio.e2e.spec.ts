@@ -47,8 +47,8 @@ describe('Studio', () => {
     await page.fill('#api-key', ws.key);
     await page.click('form[aria-label="Sign in"] button[type=submit]');
     await page.waitForSelector('nav.nav');
-    await page.getByRole('heading', { name: 'RudderStack' }).waitFor();
-    expect(page.url()).toContain('#/integration');
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor(); // the first page
+    expect(page.url()).toContain('#/dashboard');
     expect(await page.evaluate('Object.values(sessionStorage)')).toEqual([ws.key]);
     expect(await page.evaluate('Object.values(localStorage)')).toEqual([]);
 
@@ -91,18 +91,24 @@ describe('Studio', () => {
     await page.click('nav >> text=Automations');
     await page.click('text=New automation');
     await page.fill('#name', 'Welcome Ada');
+    await page.click('[role=tab]:has-text("JSON")');
     await page.fill('#steps', JSON.stringify([{ action: 'send', template: 'hello' }, { action: 'delay', duration: 'whenever' }], null, 2));
     await page.click('button:has-text("Save draft")');
-    const badStep = page.locator('ol.steps-list li.step[data-index="1"]');
-    await badStep.locator('.step-error', { hasText: 'duration' }).waitFor();
+    await page.locator('[data-json-problem="1"]', { hasText: 'duration' }).waitFor();
+    expect(await page.locator('[data-json-problem="0"]').count()).toBe(0);
+    // The same error, at its node in the flow.
+    await page.click('[role=tab]:has-text("Flow")');
+    const badStep = page.locator('[data-node-path="1"]');
     expect(await badStep.getAttribute('class')).toContain('has-error');
-    expect(await page.locator('ol.steps-list li.step[data-index="0"]').getAttribute('class')).not.toContain('has-error');
-    expect(await page.locator('ol.steps-list li.step[data-index="0"] .step-error').count()).toBe(0);
+    await page.locator('[data-errors-for="1"]', { hasText: 'duration' }).waitFor();
+    expect(await page.locator('[data-node-path="0"]').getAttribute('class')).not.toContain('has-error');
     expect((await herald.http.get('/automations').set(ws.auth)).body.items).toEqual([]); // nothing was saved
     await shot(page, 'automation-editor-error');
 
+    await page.click('[role=tab]:has-text("JSON")');
     await page.fill('#steps', JSON.stringify([{ action: 'send', template: 'hello' }], null, 2));
     await page.click('button:has-text("Publish")');
+    await page.click('[data-confirm-publish]');
     await page.waitForSelector('[data-published="1"]');
     await page.locator('[data-version="1"]').waitFor();
     const templateId = page.url().split('#/automations/')[1];
@@ -146,6 +152,8 @@ describe('Studio', () => {
 
     await runRow.locator(`a[href="#/runs/${runId}"]`).click();
     await page.waitForSelector('[data-run-status=PROCESSED]');
+    await page.locator('[data-node-path="0"][data-node-status=PROCESSED]').waitFor();
+    await page.click('[data-run-steps] [role=tab]:has-text("Timeline")');
     await page.locator('ol.timeline li[data-path="0"][data-step-status=PROCESSED]', { hasText: 'send' }).waitFor();
     const temporalHref = await page.getAttribute('a[data-temporal-link]', 'href');
     expect(temporalHref).toBe(`http://localhost:8233/namespaces/default/workflows/${enc(`run:${ws.id}:${runId}`)}`);
@@ -232,8 +240,10 @@ describe('Studio', () => {
     await page.click('form[aria-label="Invoke with test data"] button[type=submit]');
     await page.locator('form[aria-label="Invoke with test data"] .error').waitFor();
 
+    await page.click('[role=tab]:has-text("JSON")');
     await page.fill('#steps', JSON.stringify([{ action: 'update-profile', recipient_id: '${data.who}', profile: { trial: '${data.result}' }, merge: 'overwrite' }]));
     await page.click('button:has-text("Publish")');
+    await page.click('[data-confirm-publish]');
     await page.waitForSelector('[data-published="1"]');
     await page.fill('#invoke-recipient', 'cy');
     await page.fill('#invoke-data', '{"who":"cy","result":"ended"}');
@@ -259,6 +269,8 @@ describe('Studio', () => {
     await page.locator('a[data-invoked-run]').click();
     await page.waitForSelector('[data-run-status=WAITING]');
     const runId = page.url().split('#/runs/')[1];
+    await page.locator('[data-node-path="0"][data-node-status=WAITING]').waitFor();
+    await page.click('[data-run-steps] [role=tab]:has-text("Timeline")');
     await page.locator('ol.timeline li[data-path="0"][data-step-status=WAITING]').waitFor();
     await shot(page, 'run-waiting');
 

@@ -14,6 +14,8 @@ export interface Studio {
 }
 
 const CHROMIUM = process.env.HERALD_CHROMIUM ?? '/usr/bin/chromium';
+let axeSource: string | undefined;
+const AXE_SOURCE = () => (axeSource ??= fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
 const SHOTS = path.resolve(__dirname, '../../test-output/studio');
 const WAIT = 30_000;
 
@@ -53,8 +55,21 @@ export function studioHarness() {
       await studio.page.waitForSelector('nav.nav');
       return studio;
     },
+    /** Saves test-output/studio/<name>.png, and checks the page with axe-core on the way. */
     async shot(page: Page, name: string) {
       await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+      await h.expectAccessible(page, name);
+    },
+    /**
+     * axe-core's WCAG 2.1 A/AA rules on the page as it is now: no serious or critical violation.
+     * Injected through the DevTools protocol, so the Studio's CSP stays as strict as in use.
+     */
+    async expectAccessible(page: Page, name: string) {
+      if (!(await page.evaluate('typeof window.axe === "object"'))) await page.evaluate(AXE_SOURCE());
+      const violations = (await page.evaluate(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+        .then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ': ' + n.failureSummary.split('\\n').slice(1, 3).join(' ')) })))`)) as unknown[];
+      expect({ page: name, violations }).toEqual({ page: name, violations: [] });
     },
     async go(page: Page, hash: string) {
       await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);

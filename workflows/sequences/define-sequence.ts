@@ -49,6 +49,11 @@ export interface SequenceDefinition {
   description: string;
   /** At most one active run per recipient; a second trigger is recorded and ignored. */
   singleton?: boolean;
+  /**
+   * What `run` does, written in the step language, for the Studio to draw (read-only). Only a
+   * picture: `run` is what runs, so keep the two telling the same story.
+   */
+  outline?: unknown[];
   run(steps: SequenceSteps): Promise<void>;
 }
 

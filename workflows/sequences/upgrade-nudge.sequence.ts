@@ -8,6 +8,10 @@ export default defineSequence({
   name: 'upgrade-nudge',
   description: 'Send "upgrade-nudge" unless the user upgrades within 3 days (one run per user at a time)',
   singleton: true,
+  outline: [
+    { action: 'wait-for', ref: 'upgraded', event: 'Upgraded', timeout: '3 days' },
+    { action: 'branch', paths: [{ if: 'refs.upgraded.matched == false', steps: [{ action: 'send', template: 'upgrade-nudge' }] }] },
+  ],
   async run(s) {
     const upgraded = await s.waitFor({
       event: 'Upgraded',

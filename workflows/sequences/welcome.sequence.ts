@@ -7,6 +7,11 @@ import { defineSequence } from './define-sequence';
 export default defineSequence({
   name: 'welcome',
   description: 'Send "welcome", then "getting-started" if the user does not activate within a day',
+  outline: [
+    { action: 'send', template: 'welcome' },
+    { action: 'wait-for', ref: 'activation', event: 'Product Used', timeout: '1 day' },
+    { action: 'branch', paths: [{ if: 'refs.activation.matched == false', steps: [{ action: 'send', template: 'getting-started' }] }] },
+  ],
   async run(s) {
     await s.send({ template: 'welcome' });
     const activation = await s.waitFor({

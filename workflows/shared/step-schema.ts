@@ -58,11 +58,15 @@ const condition = z.unknown().superRefine((v, ctx) => {
 const text = z.string().min(1);
 const mergeStrategy = z.enum(MERGE_STRATEGIES as unknown as [string, ...string[]]);
 
+/** Field help (shown by the Studio's designer, from the JSON Schema these schemas emit). */
+const help = <T extends z.ZodTypeAny>(schema: T, description: string) => schema.describe(description) as T;
+const DURATION_HELP = 'e.g. "30 minutes", "2 days", "1 week", or milliseconds as a number';
+
 const common = {
-  if: condition.optional(),
-  ref: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'ref must be a name of letters, digits, _ or -').optional(),
-  data: jsonObject.optional(),
-  profile: jsonObject.optional(),
+  if: help(condition.optional(), 'Run this step only when this holds: an expression (data.plan == "pro"), [path, operator, value], true/false, or { "AND" | "OR": [...] }'),
+  ref: help(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'ref must be a name of letters, digits, _ or -').optional(), "A name for this step's result, read later as refs.<ref>"),
+  data: help(jsonObject.optional(), "Merged into the run's data before the step runs"),
+  profile: help(jsonObject.optional(), "Merged into the run's profile before the step runs"),
 };
 
 /** Renames Courier's alias spellings to the canonical field names before validation. */
@@ -85,12 +89,12 @@ const sendStep = z
   .object({
     action: z.literal('send'),
     ...common,
-    recipient: dynamic(text).optional(),
-    template: dynamic(text).optional(),
-    brand: dynamic(text).optional(),
-    channels: z.array(text).optional(),
-    idempotency_key: text.optional(),
-    message: jsonObject.optional(),
+    recipient: help(dynamic(text).optional(), "Who receives it: a user id or refs.data.userId (default: the run's recipient)"),
+    template: help(dynamic(text).optional(), 'The notification template id to render'),
+    brand: help(dynamic(text).optional(), 'A brand id for the template'),
+    channels: help(z.array(text).optional(), "Channels to use, in order (default: the template's)"),
+    idempotency_key: help(text.optional(), 'Sends with the same key within a run are sent once'),
+    message: help(jsonObject.optional(), 'A Courier message object, instead of or beside a template'),
   })
   .strict()
   .refine((s) => s.template !== undefined || s.message !== undefined, { message: 'send needs template or message', path: ['template'] });
@@ -98,25 +102,36 @@ const sendStep = z
 const delayStep = z.preprocess(
   aliases({ delayFor: 'duration', delayUntil: 'until' }),
   z
-    .object({ action: z.literal('delay'), ...common, duration: durationValue.optional(), until: untilValue.optional() })
+    .object({
+      action: z.literal('delay'),
+      ...common,
+      duration: help(durationValue.optional(), `How long to wait: ${DURATION_HELP}`),
+      until: help(untilValue.optional(), 'Wait until a date-time ("2030-01-31T09:00:00Z") or an opening-hours window in the recipient\'s zone ("Mo-Fr 08:00-16:30")'),
+    })
     .strict()
     .refine((s) => (s.duration === undefined) !== (s.until === undefined), { message: 'delay needs exactly one of duration or until', path: ['duration'] }),
 );
 
 const waitForStep = z
-  .object({ action: z.literal('wait-for'), ...common, event: dynamic(text), timeout: durationValue, match: condition.optional() })
+  .object({
+    action: z.literal('wait-for'),
+    ...common,
+    event: help(dynamic(text), 'The track event name to wait for (from the same user)'),
+    timeout: help(durationValue, `Give up after this long and go on (refs.<ref>.matched is false): ${DURATION_HELP}`),
+    match: help(condition.optional(), 'Only an event for which this condition holds (event.properties.plan == "pro")'),
+  })
   .strict();
 
 const cancelStep = z.preprocess(
   aliases(TOKEN_ALIASES),
-  z.object({ action: z.literal('cancel'), ...common, cancelation_token: dynamic(text) }).strict(),
+  z.object({ action: z.literal('cancel'), ...common, cancelation_token: help(dynamic(text), 'Cancels every active run with this token') }).strict(),
 );
 
 const fetchDataStep = z
   .object({
     action: z.literal('fetch-data'),
     ...common,
-    webhook: z
+    webhook: help(z
       .object({
         url: text,
         method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'get', 'post', 'put', 'patch', 'delete']).default('GET'),
@@ -124,8 +139,8 @@ const fetchDataStep = z
         params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
         body: json.optional(),
       })
-      .strict(),
-    merge_strategy: mergeStrategy.default('overwrite'),
+      .strict(), 'The request: { url, method, headers, params, body }; the JSON answer is merged into data'),
+    merge_strategy: help(mergeStrategy.default('overwrite'), 'How the answer merges into data'),
   })
   .strict();
 
@@ -133,25 +148,30 @@ const updateProfileStep = z
   .object({
     action: z.literal('update-profile'),
     ...common,
-    recipient_id: dynamic(text),
-    profile: jsonObject,
-    merge: mergeStrategy.default('overwrite'),
+    recipient_id: help(dynamic(text), 'The user whose profile is updated'),
+    profile: help(jsonObject, 'The fields to write'),
+    merge: help(mergeStrategy.default('overwrite'), 'How the fields merge into the stored profile'),
   })
   .strict();
 
 const getProfileStep = z
-  .object({ action: z.literal('get-profile'), ...common, user_id: dynamic(text), merge_strategy: mergeStrategy.default('overwrite') })
+  .object({
+    action: z.literal('get-profile'),
+    ...common,
+    user_id: help(dynamic(text), 'The user whose stored profile is read into the run'),
+    merge_strategy: help(mergeStrategy.default('overwrite'), "How it merges into the run's profile"),
+  })
   .strict();
 
 const invokeStep = z
   .object({
     action: z.literal('invoke'),
     ...common,
-    template: text,
-    context: z
+    template: help(text, 'The automation template (id or alias) to start as a child run'),
+    context: help(z
       .object({ data: jsonObject.optional(), profile: jsonObject.optional(), recipient: dynamic(text).optional(), brand: dynamic(text).optional() })
       .strict()
-      .optional(),
+      .optional(), 'data, profile, recipient and brand for the child run'),
   })
   .strict();
 
@@ -159,10 +179,10 @@ const throttleStep = z
   .object({
     action: z.literal('throttle'),
     ...common,
-    max_allowed: z.number().int().min(1),
-    period: durationValue,
-    scope: z.enum(['user', 'global', 'dynamic']).default('user'),
-    throttle_key: dynamic(text).optional(),
+    max_allowed: help(z.number().int().min(1), 'At most this many runs pass per period; the others end here'),
+    period: help(durationValue, `The window: ${DURATION_HELP}`),
+    scope: help(z.enum(['user', 'global', 'dynamic']).default('user'), 'Counted per user, for everyone, or per throttle_key'),
+    throttle_key: help(dynamic(text).optional(), 'The key to count by when scope is dynamic'),
   })
   .strict()
   .refine((s) => s.scope !== 'dynamic' || s.throttle_key !== undefined, { message: 'throttle_key is required when scope is dynamic', path: ['throttle_key'] });
@@ -171,10 +191,10 @@ const addToBatchStep = z
   .object({
     action: z.literal('add-to-batch'),
     ...common,
-    wait_period: durationValue,
-    max_wait_period: durationValue,
-    max_items: z.number().int().min(1).max(1000).optional(),
-    batch_key: dynamic(text).optional(),
+    wait_period: help(durationValue, `Send the batch after this long with no new item: ${DURATION_HELP}`),
+    max_wait_period: help(durationValue, 'Send the batch at the latest after this long'),
+    max_items: help(z.number().int().min(1).max(1000).optional(), 'Send the batch when it has this many items (1-1000)'),
+    batch_key: help(dynamic(text).optional(), 'Batches are kept per key (default: per recipient)'),
   })
   .strict();
 
@@ -184,14 +204,25 @@ const exitStep = z.object({ action: z.literal('exit'), ...common }).strict();
 const subscribeStep = z
   .preprocess(
     aliases({ listId: 'list_id', recipientId: 'recipient_id' }),
-    z.object({ action: z.literal('subscribe'), ...common, list_id: dynamic(text), recipient_id: dynamic(text).optional() }).strict(),
+    z.object({
+      action: z.literal('subscribe'),
+      ...common,
+      list_id: help(dynamic(text), 'The list (created if missing), e.g. "product.updates"'),
+      recipient_id: help(dynamic(text).optional(), "The user to subscribe (default: the run's recipient)"),
+    }).strict(),
   );
 
 /** send-list: one message per subscriber of a list (or of the lists a pattern matches), by the broadcast engine. */
 const sendListStep = z
   .preprocess(
     aliases({ list_id: 'list' }),
-    z.object({ action: z.literal('send-list'), ...common, list: dynamic(text).optional(), list_pattern: dynamic(text).optional(), template: dynamic(text) }).strict()
+    z.object({
+      action: z.literal('send-list'),
+      ...common,
+      list: help(dynamic(text).optional(), 'The list whose subscribers each get a message'),
+      list_pattern: help(dynamic(text).optional(), 'Or every list matching a pattern ("product.*")'),
+      template: help(dynamic(text), 'The notification template to send'),
+    }).strict()
       .refine((s) => (s.list === undefined) !== (s.list_pattern === undefined), { message: 'send-list needs exactly one of list or list_pattern', path: ['list'] }),
   );
 
@@ -210,14 +241,32 @@ const branchStep: z.ZodType<BranchStepShape> = z.lazy(() =>
     .object({
       action: z.literal('branch'),
       ...common,
-      paths: z.array(z.object({ if: condition, steps: z.array(stepSchema) }).strict()).min(1),
-      default: z.object({ steps: z.array(stepSchema) }).strict().optional(),
+      paths: help(z.array(z.object({ if: condition, steps: z.array(stepSchema) }).strict()).min(1), 'The paths, tried in order: the first whose if holds is taken'),
+      default: help(z.object({ steps: z.array(stepSchema) }).strict().optional(), 'The steps when no path matches'),
     })
     .strict(),
 ) as z.ZodType<BranchStepShape>;
 
 export const ACTIONS = ['send', 'delay', 'wait-for', 'cancel', 'fetch-data', 'update-profile', 'get-profile', 'invoke', 'branch', 'throttle', 'add-to-batch', 'exit', 'subscribe', 'send-list'] as const;
 export type Action = (typeof ACTIONS)[number];
+
+/** What each action does, in a line (the designer's palette). */
+export const ACTION_HELP: Record<Action, string> = {
+  send: 'Send a notification template to the recipient',
+  delay: 'Wait for a duration, until a time, or for a delivery window',
+  'wait-for': 'Wait for an event from the user, up to a timeout',
+  cancel: 'Cancel the active runs with a cancelation token',
+  'fetch-data': 'Call a webhook and merge its JSON into data',
+  'update-profile': "Write fields into a user's profile",
+  'get-profile': "Read a user's stored profile into the run",
+  invoke: 'Start another automation as a child run',
+  branch: 'Take the first path whose condition holds, else the default',
+  throttle: 'Let at most N runs per period go on',
+  'add-to-batch': 'Collect items and go on with one batched run',
+  exit: 'End the run here',
+  subscribe: 'Put the user on a list',
+  'send-list': 'Send a template to every subscriber of a list',
+};
 
 const byAction: Record<Action, z.ZodTypeAny> = {
   send: sendStep,
@@ -235,6 +284,9 @@ const byAction: Record<Action, z.ZodTypeAny> = {
   subscribe: subscribeStep,
   'send-list': sendListStep,
 };
+
+/** Each action's own schema (the JSON Schema the Studio's designer builds its forms from). */
+export const STEP_SCHEMAS: Readonly<Record<Action, z.ZodTypeAny>> = byAction;
 
 /** Dispatches on `action` first so an error names the fields of the right step type. */
 export const stepSchema: z.ZodType<Step> = z.unknown().transform((input, ctx) => {

@@ -61,7 +61,8 @@ export class RunsService {
         items.push({ path: String(i), action: step.action, status: 'NOT PROCESSED', started_at: null, ended_at: null, result: null, error: null, message_id: null });
       }
     });
-    return { run_id: runId, status: run.status, items };
+    // `definition`: the steps as the run pinned them, so a drawing of the run is of what it ran.
+    return { run_id: runId, status: run.status, wakes_at: run.status === 'WAITING' ? run.wake_at?.toISOString() ?? null : null, definition: run.steps ?? null, items };
   }
 
   async row(workspaceId: string, runId: string): Promise<RunRow> {

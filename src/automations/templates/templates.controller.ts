@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { WorkspaceId } from '../../common/auth/workspace.decorator';
 import { PageQueryDto } from '../../common/http/pagination';
 import { sequenceCatalog } from '../sequences/sequence-catalog';
+import { stepJsonSchema } from './step-json-schema';
 import { TemplateBodyDto } from './dto/template.dto';
 import { TemplatesService } from './templates.service';
 
@@ -28,6 +29,12 @@ export class TemplatesController {
   @ApiOperation({ summary: 'The built-in code sequences (read-only)' })
   sequences() {
     return { items: Object.values(sequenceCatalog()) };
+  }
+
+  @Get('step-schema')
+  @ApiOperation({ summary: "The step language as JSON Schema, one per action, with each field's help (the Studio's designer forms)" })
+  stepSchema() {
+    return stepJsonSchema();
   }
 
   @Get(':id')
