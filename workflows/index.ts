@@ -8,6 +8,7 @@ export { sendRequestWorkflow } from './delivery/send-request.workflow';
 export { emitterWorkflow } from './emitter/emitter.workflow';
 export { maintenanceWorkflow } from './maintenance/maintenance.workflow';
 export { audienceRecomputeWorkflow } from './audiences/audience-recompute.workflow';
+export { eventReplayWorkflow } from './replay/event-replay.workflow';
 export { scheduledTargetWorkflow } from './schedules/scheduled-target.workflow';
 export { broadcastWorkflow } from './broadcast/broadcast.workflow';
 // No longer started: kept registered while runs started before the batched pipeline may exist.

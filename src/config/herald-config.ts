@@ -191,6 +191,12 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
   HERALD_AUDIENCE_PAGES_PER_RUN?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  HERALD_REPLAY_PAGE_SIZE?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  HERALD_REPLAY_PAGES_PER_RUN?: number;
 }
 
 export interface HeraldConfig {
@@ -266,6 +272,12 @@ export interface HeraldConfig {
     recomputePageSize: number;
     /** Pages per recompute workflow run before it continues as new. */
     recomputePagesPerRun: number;
+  };
+  replays: {
+    /** Logged events per page (one activity) of a bulk replay. */
+    pageSize: number;
+    /** Pages per replay workflow run before it continues as new. */
+    pagesPerRun: number;
   };
   /** Initial API key for the default workspace, if given. */
   initialApiKey?: string;
@@ -381,6 +393,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     audiences: {
       recomputePageSize: vars.HERALD_AUDIENCE_PAGE_SIZE ?? 1000,
       recomputePagesPerRun: vars.HERALD_AUDIENCE_PAGES_PER_RUN ?? 100,
+    },
+    replays: {
+      pageSize: vars.HERALD_REPLAY_PAGE_SIZE ?? 100,
+      pagesPerRun: vars.HERALD_REPLAY_PAGES_PER_RUN ?? 100,
     },
     database: {
       url: vars.DATABASE_URL,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { notFound } from '../common/errors/api-error';
 import { Keyset, Page } from '../common/http/pagination';
 
@@ -169,26 +169,7 @@ export class EventLogService {
       .limit(limit + 1);
     const [before] = LOG_KEYSET.decode(cursor) ?? [];
     if (before !== undefined) qb.andWhere('e.id < :before', { before });
-    // IDX_inbound_type.
-    if (filter.type) qb.andWhere('e.type = :type', { type: filter.type.toLowerCase() });
-    if (filter.event) {
-      const ids = filter.event.includes('/') || ['identify', 'group', 'alias', 'page', 'screen'].includes(filter.event)
-        ? [filter.event]
-        : ['track', 'page', 'screen'].map((t) => `${t}/${filter.event}`);
-      qb.andWhere('e.event_id IN (:...ids)', { ids });
-    }
-    switch (filter.status) {
-      case undefined:
-      case '':
-        break;
-      case 'duplicate':
-        // IDX_inbound_duplicates (partial).
-        qb.andWhere('e.duplicate_count > 0');
-        break;
-      default:
-        // pending is a null outcome: compared as IDX_inbound_outcome's expression, every status reads it in order.
-        qb.andWhere(`COALESCE(e.outcome, 'pending') = :status`, { status: filter.status });
-    }
+    applyLogFilter(qb, filter);
     return LOG_KEYSET.pageOf(await qb.getMany(), limit, toLogView, (e) => [e.id]);
   }
 
@@ -212,6 +193,31 @@ export class EventLogService {
     for (const item of page.items) item.automations = links[item.event_id] ?? [];
     return page;
   }
+}
+
+/** The event log's filter (type, event, status) on a query over `inbound_events e`: the log and bulk replays select alike. */
+export function applyLogFilter<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, filter: LogFilter): SelectQueryBuilder<T> {
+  // IDX_inbound_type.
+  if (filter.type) qb.andWhere('e.type = :type', { type: filter.type.toLowerCase() });
+  if (filter.event) {
+    const ids = filter.event.includes('/') || ['identify', 'group', 'alias', 'page', 'screen'].includes(filter.event)
+      ? [filter.event]
+      : ['track', 'page', 'screen'].map((t) => `${t}/${filter.event}`);
+    qb.andWhere('e.event_id IN (:...ids)', { ids });
+  }
+  switch (filter.status) {
+    case undefined:
+    case '':
+      break;
+    case 'duplicate':
+      // IDX_inbound_duplicates (partial).
+      qb.andWhere('e.duplicate_count > 0');
+      break;
+    default:
+      // pending is a null outcome: compared as IDX_inbound_outcome's expression, every status reads it in order.
+      qb.andWhere(`COALESCE(e.outcome, 'pending') = :status`, { status: filter.status });
+  }
+  return qb;
 }
 
 function toLogView(e: InboundEvent): EventLogEntryView {

@@ -13,11 +13,13 @@ import { InboundService } from './inbound.service';
 import { LedgerWriter } from './ledger-writer';
 import { RejectionsService } from './rejections.service';
 import { ReplayService } from './replay.service';
+import { EventReplaysController } from './event-replays.controller';
+import { EventReplaysService } from './event-replays.service';
 
 @Module({
   imports: [AudiencesModule, AutomationsModule, ProfilesModule, TenantsModule, PreferencesModule, OutboxModule],
-  controllers: [InboundController],
-  providers: [InboundService, EventLogService, ReplayService, BacklogService, DispatchService, LedgerWriter, RejectionsService],
-  exports: [EventLogService, DispatchService, InboundService, LedgerWriter, RejectionsService],
+  controllers: [InboundController, EventReplaysController],
+  providers: [InboundService, EventLogService, ReplayService, EventReplaysService, BacklogService, DispatchService, LedgerWriter, RejectionsService],
+  exports: [EventReplaysService, EventLogService, DispatchService, InboundService, LedgerWriter, RejectionsService],
 })
 export class InboundModule {}

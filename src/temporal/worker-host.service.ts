@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { createBroadcastActivities } from '../../activities/broadcast.activities';
 import { createAudienceActivities } from '../../activities/audience.activities';
+import { createReplayActivities } from '../../activities/replay.activities';
 import { createDeliveryActivities } from '../../activities/delivery.activities';
 import { createDispatchActivities } from '../../activities/dispatch.activities';
 import { createEmitterActivities } from '../../activities/emitter.activities';
@@ -21,6 +22,7 @@ import { createLegacyIngestActivities } from '../../activities/legacy/ingest.act
 import { createLegacyOutboundActivities } from '../../activities/legacy/outbound.activities';
 import { createLegacyRunActivities } from '../../activities/legacy/run.activities';
 import { AudienceRecomputeService } from '../audiences/audience-recompute.service';
+import { EventReplaysService } from '../inbound/event-replays.service';
 import { RunEngine } from '../automations/engine/run-engine.service';
 import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
 import { DispatchService } from '../inbound/dispatch/dispatch.service';
@@ -72,6 +74,7 @@ export class WorkerHostService implements OnApplicationShutdown {
     private readonly scheduleRunner: ScheduleRunner,
     private readonly audienceRecompute: AudienceRecomputeService,
     private readonly broadcasts: BroadcastsService,
+    private readonly replays: EventReplaysService,
   ) {}
 
   /** Every activity, wired from the app's services (the one place that knows them all). */
@@ -87,6 +90,7 @@ export class WorkerHostService implements OnApplicationShutdown {
       ...createScheduleActivities({ runner: this.scheduleRunner }),
       ...createAudienceActivities({ recompute: this.audienceRecompute }),
       ...createBroadcastActivities({ broadcasts: this.broadcasts }),
+      ...createReplayActivities({ replays: this.replays }),
       // Workflows started before the batched pipeline (workflows/legacy) still call these.
       ...createLegacyIngestActivities({ db, profiles: l.profiles, tenants: l.tenants, eventLog: l.eventLog, eventRuns: l.eventRuns, planner: l.planner, waits: l.waits }),
       ...createLegacyRunActivities({ db, config, repo: l.repo, planner: l.planner, cancel: l.cancel, throttle: l.throttle, profiles: l.profiles, delivery, temporal }),

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { del, enc, get, post, put } from '../lib/api.js';
 import { href, navigate } from '../lib/router.js';
-import { Badge, CopyField, ErrorBox, Json, Notice, Pager, Time, html, shortId, useLoad, usePaged } from '../lib/ui.js';
+import { Badge, CopyField, ErrorBox, Json, Notice, Pager, ProgressBar, Time, html, shortId, useLoad, usePaged } from '../lib/ui.js';
 import { UserLink } from './preferences.js';
 
 const TABS = [
@@ -190,6 +190,7 @@ function EventLog({ query }) {
       <button type="submit">Filter</button>
       ${(filter.event || filter.status || filter.type) && html`<a class="button" href=${href(['integration', 'log'])}>Clear</a>`}
     </form>
+    <${BulkReplay} filter=${filter} />
     <table aria-label="Event log">
       <thead><tr><th>Received</th><th>Event</th><th>User</th><th>Outcome</th><th>Runs started</th><th></th></tr></thead>
       <tbody>
@@ -213,6 +214,54 @@ function EventLog({ query }) {
     ${!list.loading && !list.items.length && !list.error && html`<div class="empty">No events match.</div>`}
     <${Pager} list=${list} noun="event" />
   </section>`;
+}
+
+/** Replays every event the log's filter matches, as one job; its progress, and earlier ones. */
+function BulkReplay({ filter }) {
+  const [started, setStarted] = useState(null);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const recent = useLoad(() => get('/inbound/replays', { limit: 5 }), [started?.id], {
+    pollMs: 1000,
+    poll: (page) => page.items.some((r) => r.status === 'RUNNING'),
+  });
+  const what = [filter.type && `type ${filter.type}`, filter.event && `event ${filter.event}`, filter.status && `outcome ${filter.status}`].filter(Boolean).join(', ') || 'every logged event';
+  const start = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setStarted(await post('/inbound/replays', { type: filter.type || undefined, event: filter.event || undefined, status: filter.status || undefined }));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const cancel = async (id) => {
+    try {
+      await post(`/inbound/replays/${enc(id)}/cancel`);
+      recent.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const items = recent.data?.items ?? [];
+  return html`<div class="bulk-replay" style="padding:0 18px 12px" data-bulk-replay>
+    <div class="actions">
+      <button type="button" onClick=${start} disabled=${busy} data-replay-all>Replay all matching</button>
+      <span class="hint">Runs ${what} again through today's links (at most 10,000, oldest first).</span>
+    </div>
+    <${ErrorBox} error=${error} />
+    ${items.map((r) => html`<div class="replay-job" data-replay-job=${r.id} data-replay-status=${r.status}>
+      <${ProgressBar} value=${r.progress.processed} max=${r.progress.total} label=${`Replay ${shortId(r.id)} progress`}>
+        <${Badge} status=${r.status} /> ${r.progress.processed.toLocaleString()} of ${r.progress.total.toLocaleString()} events replayed,
+        ${r.progress.runs_started.toLocaleString()} runs started${r.progress.problems ? `, ${r.progress.problems} problems` : ''}
+        <span class="hint"> · ${Object.entries(r.filter).map(([k, v]) => `${k} ${v}`).join(', ') || 'all events'} · <${Time} value=${r.created_at} /></span>
+        ${r.status === 'RUNNING' && html` <button type="button" class="small" onClick=${() => cancel(r.id)}>Cancel</button>`}
+      <//>
+      ${r.last_problem && html`<div class="step-error">${r.last_problem}</div>`}
+    </div>`)}
+  </div>`;
 }
 
 function ReplayButton({ entry, onDone, showResult = false }) {

@@ -78,6 +78,7 @@ describe('Studio', () => {
 
     const studio = await signIn(ws.key);
     const { page } = studio;
+    await go(page, '#/integration'); // the first page is the dashboard
     expect(await page.inputValue('input[aria-label="Inbound endpoint URL"]')).toBe(`${base}/inbound/rudderstack`);
 
     // RudderStack posts an event; the catalog (refreshing itself) shows it once processed.
@@ -224,6 +225,7 @@ describe('Studio', () => {
     await postEvent(ws.auth, { type: 'track', userId: 'cy', event: 'Trial Ended' });
     const studio = await signIn(ws.key);
     const { page } = studio;
+    await go(page, '#/integration'); // the first page is the dashboard
     const row = page.locator('tr[data-event-id="track/Trial Ended"]');
     await row.waitFor();
     await row.locator('button.plus').click();
@@ -294,6 +296,7 @@ describe('Studio', () => {
     const ws = await herald.newWorkspace();
     const studio = await signIn(ws.key);
     const { page } = studio;
+    await go(page, '#/integration'); // the first page is the dashboard
     await page.click('.tabs >> text=Outbound settings');
     await page.locator('[data-outbound=none]').waitFor();
     await page.fill('#write-key', 'wk_super_secret_2RJk8');
@@ -329,6 +332,7 @@ describe('Studio', () => {
     );
     const studio = await signIn(ws.key);
     const { page } = studio;
+    await go(page, '#/integration'); // the first page is the dashboard
     const catalogRows = page.locator('table[aria-label="Event catalog"] tbody tr');
     await page.locator('tr[data-event-id="track/Event 00100"]').waitFor();
     expect(await catalogRows.count()).toBe(100);

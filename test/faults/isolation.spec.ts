@@ -65,6 +65,7 @@ const a = {
   listId: `a-list.${sfx}`,
   audienceId: `a-audience-${sfx}`,
   broadcastId: '',
+  replayId: '',
   scheduleId: `a-schedule-${sfx}`,
 };
 const mappedEventId = () => `track/${a.mappedEvent}`;
@@ -98,6 +99,8 @@ function paramValues(route: Route, name: string): string[] {
       return [a.listId];
     case 'audienceId':
       return [a.audienceId];
+    case 'replayId':
+      return [a.replayId];
     case 'id':
       if (route.path.startsWith('/inbound/events/log/')) return [a.logId];
       if (route.path.startsWith('/automations/')) return [a.templateId, a.alias, a.draftTemplateId];
@@ -494,6 +497,7 @@ beforeAll(async () => {
   await ok(herald.http.put(`/users/${a.userId}/preferences/${a.topicId}`).set(A.auth).send({ topic: { status: 'OPTED_OUT' } }), 200);
   // A: a list with A's user, a draft broadcast to it, and delivery settings.
   await ok(herald.http.put(`/lists/${a.listId}/subscriptions/${a.userId}`).set(A.auth), 204);
+  a.replayId = (await ok(herald.http.post('/inbound/replays').set(A.auth).send({ event: a.loggedEvent }), 202)).body.id;
   a.broadcastId = (await ok(herald.http.post('/broadcasts').set(A.auth).send({ name: `A broadcast ${sfx}`, list_id: a.listId, template: a.notificationId }), 201)).body.id;
   await ok(herald.http.put('/settings/delivery').set(A.auth).send({ default_timezone: 'Europe/Oslo' }), 200);
   // A: a yearly schedule sending A's notification to A's user (its next runs stay put during the test).

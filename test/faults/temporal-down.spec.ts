@@ -24,7 +24,7 @@ let up: TestHerald;
 let down: TestHerald;
 let ws: Awaited<ReturnType<TestHerald['newWorkspace']>>;
 let routes: Route[] = [];
-const ids = { userId: 'td-user', tenantId: 'td-tenant', notificationId: 'td-note', alias: 'td-flow', templateId: '', runId: '', messageId: '', logId: '', keyId: '', scheduleId: 'td-schedule', listId: 'td.list', audienceId: 'td-audience', broadcastId: '' };
+const ids = { userId: 'td-user', tenantId: 'td-tenant', notificationId: 'td-note', alias: 'td-flow', templateId: '', runId: '', messageId: '', logId: '', keyId: '', scheduleId: 'td-schedule', listId: 'td.list', audienceId: 'td-audience', broadcastId: '', replayId: '' };
 const eventId = 'track/TD Event';
 
 /** Valid bodies, so what is exercised is the Temporal path, not validation. */
@@ -58,6 +58,7 @@ const BODIES: Record<string, unknown> = {
   'PUT /lists/{listId}/subscriptions': { recipients: [{ recipientId: 'td-user' }] },
   'PUT /audiences/{audienceId}': { name: 'TD audience', filter: ['profile.email', 'exists'] },
   'POST /broadcasts': { name: 'TD broadcast', list_id: 'td.list', template: 'td-note' },
+  'POST /inbound/replays': { event: 'TD Event' },
 };
 /** Run last: they delete what other calls use. */
 const LAST = (r: Route) => r.method === 'DELETE';
@@ -83,6 +84,8 @@ function paramValue(route: Route, name: string): string {
       return ids.listId;
     case 'audienceId':
       return ids.audienceId;
+    case 'replayId':
+      return ids.replayId;
     case 'id':
       if (route.path.startsWith('/inbound/events/log/')) return ids.logId;
       if (route.path.startsWith('/automations/')) return ids.templateId;
@@ -128,6 +131,7 @@ beforeAll(async () => {
   await ok(up.http.put('/integrations/rudderstack').set(a).send({ write_key: 'td-write-key', data_plane_url: 'http://127.0.0.1:9', enabled: true, journey_events: true }), 200);
   await ok(up.http.post('/webhooks/signing-secret').set(a), 201);
   await ok(up.http.put(`/lists/${ids.listId}/subscriptions/${ids.userId}`).set(a), 204);
+  ids.replayId = (await ok(up.http.post('/inbound/replays').set(a).send({ event: 'TD Event' }), 202)).body.id;
   ids.broadcastId = (await ok(up.http.post('/broadcasts').set(a).send({ name: 'TD', list_id: ids.listId, template: ids.notificationId }), 201)).body.id;
   await ok(up.http.put(`/schedules/${ids.scheduleId}`).set(a).send({ cron: '0 9 1 1 *', target: { template: ids.notificationId, to: { user_id: ids.userId } } }), 200);
 

@@ -10,6 +10,7 @@ export const broadcastWorkflowId = (workspaceId: string, broadcastId: string) =>
 export const maintenanceScheduleId = (taskQueue: string) => `herald-maintenance:${taskQueue}`;
 /** One recompute per audience: a newer filter terminates the running one (WorkflowIdConflictPolicy TERMINATE_EXISTING). */
 export const audienceRecomputeWorkflowId = (workspaceId: string, audienceId: string) => `audience-recompute:${workspaceId}:${audienceId}`;
+export const eventReplayWorkflowId = (workspaceId: string, replayId: string) => `event-replay:${workspaceId}:${replayId}`;
 /** A Herald schedule's Temporal Schedule, and the prefix of the workflows it starts (Temporal appends each firing's time). */
 export const heraldScheduleId = (workspaceId: string, scheduleId: string) => `herald-schedule:${workspaceId}:${scheduleId}`;
 export const scheduledWorkflowIdPrefix = (workspaceId: string, scheduleId: string) => `schedule:${workspaceId}:${scheduleId}`;

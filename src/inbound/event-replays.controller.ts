@@ -1,0 +1,52 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags, PickType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { WorkspaceId } from '../common/auth/workspace.decorator';
+import { PageQueryDto } from '../common/http/pagination';
+import { EventLogQueryDto } from './dto/event-log-query.dto';
+import { EventReplaysService, MAX_REPLAY_EVENTS } from './event-replays.service';
+
+/** The event log's filter (type, event, status), and how many events at most. */
+export class ReplayBodyDto extends PickType(EventLogQueryDto, ['type', 'event', 'status'] as const) {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_REPLAY_EVENTS, default: 10_000, description: 'replay at most this many events (oldest first)' })
+  @IsOptional()
+  @Type(() => Number)
+  // The nearest decorator runs first (and errors stop at the first): the type check before the bounds.
+  @Max(MAX_REPLAY_EVENTS, { message: `max_events must be at most ${MAX_REPLAY_EVENTS}` })
+  @Min(1, { message: 'max_events must be at least 1' })
+  @IsInt({ message: 'max_events must be an integer' })
+  max_events?: number;
+}
+
+@ApiTags('inbound')
+@ApiBearerAuth()
+@Controller('inbound/replays')
+export class EventReplaysController {
+  constructor(private readonly replays: EventReplaysService) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({ summary: "Replay every logged event matching the log's filter (type, event, status) through today's links, oldest first, as a durable job with progress" })
+  create(@WorkspaceId() ws: string, @Body() body: ReplayBodyDto) {
+    return this.replays.create(ws, { type: body.type, event: body.event, status: body.status }, body.max_events ?? 10_000);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Bulk replays, newest first' })
+  list(@WorkspaceId() ws: string, @Query() page: PageQueryDto) {
+    return this.replays.list(ws, page.limit ?? 50, page.cursor);
+  }
+
+  @Get(':replayId')
+  @ApiOperation({ summary: "A bulk replay's status and progress" })
+  get(@WorkspaceId() ws: string, @Param('replayId') id: string) {
+    return this.replays.get(ws, id);
+  }
+
+  @Post(':replayId/cancel')
+  @ApiOperation({ summary: 'Stop a running replay after its current page (runs already started go on); 409 if it has ended' })
+  cancel(@WorkspaceId() ws: string, @Param('replayId') id: string) {
+    return this.replays.cancel(ws, id);
+  }
+}
