@@ -254,8 +254,7 @@ function BulkReplay({ filter }) {
     <${ErrorBox} error=${error} />
     ${items.map((r) => html`<div class="replay-job" data-replay-job=${r.id} data-replay-status=${r.status}>
       <${ProgressBar} value=${r.progress.processed} max=${r.progress.total} label=${`Replay ${shortId(r.id)} progress`}>
-        <${Badge} status=${r.status} /> ${r.progress.processed.toLocaleString()} of ${r.progress.total.toLocaleString()} events replayed,
-        ${r.progress.runs_started.toLocaleString()} runs started${r.progress.problems ? `, ${r.progress.problems} problems` : ''}
+        <${Badge} status=${r.status} /> ${`${r.progress.processed.toLocaleString()} of ${r.progress.total.toLocaleString()} events replayed, ${r.progress.runs_started.toLocaleString()} runs started`}${r.progress.problems ? `, ${r.progress.problems} problems` : ''}
         <span class="hint"> · ${Object.entries(r.filter).map(([k, v]) => `${k} ${v}`).join(', ') || 'all events'} · <${Time} value=${r.created_at} /></span>
         ${r.status === 'RUNNING' && html` <button type="button" class="small" onClick=${() => cancel(r.id)}>Cancel</button>`}
       <//>
