@@ -60,7 +60,7 @@ export class Dashboard1765900000000 implements MigrationInterface {
         SELECT workspace_id, date_trunc('minute', COALESCE(finished_at, created_at)), 'run', status, count(*) FROM new_rows
           WHERE status NOT IN ('PROCESSING', 'WAITING') GROUP BY 1, 2, 4
         UNION ALL
-        SELECT workspace_id, NULL, 'active', status, count(*) FROM new_rows WHERE status IN ('PROCESSING', 'WAITING') GROUP BY 1, 4;
+        SELECT workspace_id, NULL::timestamptz, 'active', status, count(*) FROM new_rows WHERE status IN ('PROCESSING', 'WAITING') GROUP BY 1, 4;
         RETURN NULL;
       END $$`);
     await q.query(`CREATE TRIGGER dashboard_runs_inserted AFTER INSERT ON automation_runs
@@ -72,9 +72,9 @@ export class Dashboard1765900000000 implements MigrationInterface {
           RETURN NULL;
         END IF;
         INSERT INTO dashboard_deltas (workspace_id, minute, series, key, n)
-        SELECT NEW.workspace_id, NULL, 'active', OLD.status, -1 WHERE OLD.status IN ('PROCESSING', 'WAITING')
+        SELECT NEW.workspace_id, NULL::timestamptz, 'active', OLD.status, -1 WHERE OLD.status IN ('PROCESSING', 'WAITING')
         UNION ALL
-        SELECT NEW.workspace_id, NULL, 'active', NEW.status, 1 WHERE NEW.status IN ('PROCESSING', 'WAITING')
+        SELECT NEW.workspace_id, NULL::timestamptz, 'active', NEW.status, 1 WHERE NEW.status IN ('PROCESSING', 'WAITING')
         UNION ALL
         SELECT NEW.workspace_id, date_trunc('minute', COALESCE(NEW.finished_at, now())), 'run', NEW.status, 1
           WHERE OLD.status IN ('PROCESSING', 'WAITING') AND NEW.status NOT IN ('PROCESSING', 'WAITING');
@@ -151,7 +151,7 @@ export class Dashboard1765900000000 implements MigrationInterface {
       SELECT workspace_id, date_trunc('minute', COALESCE(finished_at, created_at)), 'run', status, count(*) FROM automation_runs
         WHERE status NOT IN ('PROCESSING', 'WAITING') AND COALESCE(finished_at, created_at) >= ${since} GROUP BY 1, 2, 4
       UNION ALL
-      SELECT workspace_id, NULL, 'active', status, count(*) FROM automation_runs WHERE status IN ('PROCESSING', 'WAITING') GROUP BY 1, 4`);
+      SELECT workspace_id, NULL::timestamptz, 'active', status, count(*) FROM automation_runs WHERE status IN ('PROCESSING', 'WAITING') GROUP BY 1, 4`);
     await q.query(`INSERT INTO dashboard_deltas (workspace_id, minute, series, key, n)
       SELECT workspace_id, date_trunc('minute', at), 'message', status, count(*) FROM message_events WHERE at >= ${since} GROUP BY 1, 2, 4`);
     await q.query(`INSERT INTO dashboard_deltas (workspace_id, minute, series, key, template, n)
