@@ -91,7 +91,7 @@ export class DashboardStatsRepository {
                 COALESCE(sum(n) FILTER (WHERE key = 'opened'), 0)::text AS opened, COALESCE(sum(n) FILTER (WHERE key = 'clicked'), 0)::text AS clicked
               FROM dashboard_stats
               WHERE workspace_id = $1 AND grain = $2 AND bucket >= $3 AND bucket < $4 AND series = 'funnel'
-              GROUP BY template ORDER BY 2::bigint DESC, template LIMIT $5`,
+              GROUP BY template ORDER BY sum(n) FILTER (WHERE key = 'sent') DESC NULLS LAST, template LIMIT $5`,
         params: [...window, funnelLimit],
       },
       gauges: { sql: 'SELECT series, key, n::text AS n FROM dashboard_gauges WHERE workspace_id = $1', params: [workspaceId] },

@@ -92,9 +92,11 @@ export class Dashboard1765900000000 implements MigrationInterface {
         IF NOT EXISTS (SELECT 1 FROM new_rows WHERE dashboard_funnel_stage(status) IS NOT NULL) THEN RETURN NULL; END IF;
         -- One transaction at a time adds funnel stages to a message, and (a statement later, so with
         -- a fresh snapshot) sees the statuses the one before it committed.
-        PERFORM 1 FROM messages m
-          WHERE (m.workspace_id, m.id) IN (SELECT workspace_id, message_id FROM new_rows WHERE dashboard_funnel_stage(status) IS NOT NULL)
-          ORDER BY m.workspace_id, m.id FOR NO KEY UPDATE;
+        -- (plpgsql caches these plans for the session whatever the size of new_rows: a LATERAL
+        -- subquery with a locking clause or OFFSET 0 is never flattened into a join, so each stays a
+        -- nested loop of primary-key lookups, right for one row and for a broadcast's thousands.)
+        PERFORM 1 FROM (SELECT DISTINCT workspace_id, message_id FROM new_rows WHERE dashboard_funnel_stage(status) IS NOT NULL ORDER BY 1, 2) r
+          CROSS JOIN LATERAL (SELECT 1 FROM messages m WHERE m.workspace_id = r.workspace_id AND m.id = r.message_id FOR NO KEY UPDATE) l;
         INSERT INTO dashboard_deltas (workspace_id, minute, series, key, template, n)
         WITH per AS (
           SELECT workspace_id, message_id, max(dashboard_funnel_stage(status)) AS reached, min(at) AS first_at, array_agg(id) AS ids
@@ -104,7 +106,8 @@ export class Dashboard1765900000000 implements MigrationInterface {
             COALESCE((SELECT max(dashboard_funnel_stage(e.status)) FROM message_events e
                       WHERE e.workspace_id = per.workspace_id AND e.message_id = per.message_id
                         AND e.status IN ('SENT', 'DELIVERED', 'OPENED', 'CLICKED') AND e.id <> ALL (per.ids)), 0) AS before
-          FROM per JOIN messages m ON m.workspace_id = per.workspace_id AND m.id = per.message_id
+          FROM per CROSS JOIN LATERAL (SELECT m.notification, m.sent_at FROM messages m
+                                       WHERE m.workspace_id = per.workspace_id AND m.id = per.message_id OFFSET 0) m
           WHERE m.notification IS NOT NULL)
         SELECT workspace_id, minute, 'funnel', (ARRAY['sent', 'delivered', 'opened', 'clicked'])[stage], notification, count(*)
         FROM reach CROSS JOIN LATERAL generate_series(before + 1, reached) AS stage
