@@ -35,6 +35,7 @@ import { CpuRow, cpuTable, resultTable, writeResults } from './report';
 import { broadcastScenario } from './scenarios/broadcast';
 import { audiencesScenario } from './scenarios/audiences';
 import { burstScenario } from './scenarios/burst';
+import { dashboardScenario } from './scenarios/dashboard';
 import { costScenario } from './scenarios/cost';
 import { identifyScenario } from './scenarios/identify';
 import { latencyScenario, sustainedScenario } from './scenarios/mapped';
@@ -110,6 +111,7 @@ async function main() {
     await step('6 Temporal cost (history events)', () => costScenario(ctx));
     await step(`7 broadcast (${settings.broadcast})`, () => broadcastScenario(ctx));
     await step('8 audiences: identify with 10 audiences', () => audiencesScenario(ctx));
+    await step(`9 dashboard (${settings.dashboardEvents} events)`, () => dashboardScenario(ctx));
   } finally {
     console.log('\nstopping…');
     await topology.stop().catch((err) => console.log(`stop: ${(err as Error).message}`));

@@ -19,6 +19,8 @@ export const settings = {
   runs: num('BENCH_RUNS', 10_000),
   /** Recipients of the broadcast scenario. */
   broadcast: num('BENCH_BROADCAST', 100_000),
+  /** Inbound events seeded (by SQL) into the dashboard scenario's workspace. */
+  dashboardEvents: num('BENCH_DASHBOARD_EVENTS', 1_000_000),
   /** Message events through the emitter (and through the bare SDK). */
   outboundEvents: num('BENCH_OUTBOUND_EVENTS', 2000),
   /** `herald worker` child processes (external servers only); 0: Herald in 'start' mode in-process. */

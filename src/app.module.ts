@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiKeyGuard } from './common/auth/api-key.guard';
 import { withoutPathTokens } from './common/logging';
 import { ConfigModule, RuntimeSettings } from './config/config.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { AudiencesModule } from './audiences/audiences.module';
 import { AutomationsModule } from './automations/automations.module';
@@ -73,6 +74,7 @@ export class AppModule {
         SchedulesModule,
         IntegrationsModule,
         HealthModule,
+        DashboardModule,
         StudioModule,
         WorkerModule,
       ],

@@ -11,6 +11,7 @@ import { mapWithConcurrency } from '../common/concurrency';
 import { OutboxService } from '../outbox/outbox.service';
 import { WorkflowWaker } from '../temporal/workflow-waker.service';
 import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
+import { DashboardStatsRepository } from '../dashboard/dashboard-stats.repository';
 import { ReconcilerService } from './reconciler.service';
 import { RetentionService } from './retention.service';
 
@@ -22,7 +23,7 @@ const LIMIT = 1000;
  * The maintenance sweep (a Temporal Schedule runs it every HERALD_SWEEP_INTERVAL): finds work
  * that a crash left behind, where the durable part committed but the Temporal part was lost,
  * and finishes it; settles rows that drifted from their workflows (ReconcilerService); and runs
- * the pruning job when it is due (RetentionService). Every fix is idempotent: a wake, a start
+ * the pruning job when it is due (RetentionService); folds the dashboard's deltas. Every fix is idempotent: a wake, a start
  * ("already started" is success), a re-sent signal, a settle that only moves an active row.
  */
 @Injectable()
@@ -38,6 +39,7 @@ export class SweepService {
     private readonly waits: WaitsService,
     private readonly reconciler: ReconcilerService,
     private readonly retention: RetentionService,
+    private readonly dashboard: DashboardStatsRepository,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {}
 
@@ -49,6 +51,8 @@ export class SweepService {
       waitsWoken: await this.rewakeWaits(),
       ...(await this.reconciler.reconcile()),
     };
+    // Routine, not a repair (so not logged): the dashboard triggers' deltas into its buckets (a dashboard read folds too).
+    await this.dashboard.fold();
     const pruned = await this.retention.pruneIfDue();
     if (pruned) for (const [table, n] of Object.entries(pruned)) result[`pruned_${table}`] = n;
     if (Object.values(result).some((n) => n > 0)) this.logger.log(`sweep: ${JSON.stringify(result)}`);

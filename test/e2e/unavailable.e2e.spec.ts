@@ -77,6 +77,9 @@ describe('Postgres unreachable', () => {
       expect(res.headers['retry-after']).toBe('3');
       expect(res.body.type).toBe('service_unavailable');
       expect((await herald.http.get('/ready')).body.database).toBe('down');
+      // A read too: the dashboard's fold and reads are Postgres only.
+      const dashboard = await herald.http.get('/dashboard?window=day').set(ws.auth);
+      expect([dashboard.status, dashboard.headers['retry-after'], dashboard.body.type]).toEqual([503, '3', 'service_unavailable']);
 
       open = true;
       const retry = await waitUntil(async () => {

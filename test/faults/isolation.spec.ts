@@ -536,7 +536,7 @@ afterAll(() => herald?.stop());
 it('enumerates the live OpenAPI document (a route added later is covered automatically)', () => {
   const keys = routes.map((r) => `${r.method} ${r.path}`);
   // A floor, not the list: these must be there; anything else found is covered too.
-  for (const k of ['GET /profiles/{userId}', 'GET /automations/runs/{runId}', 'POST /inbox/messages/{id}/read', 'GET /inbound/events/log/{id}', 'PUT /integrations/rudderstack', 'DELETE /keys/{id}']) {
+  for (const k of ['GET /profiles/{userId}', 'GET /automations/runs/{runId}', 'POST /inbox/messages/{id}/read', 'GET /inbound/events/log/{id}', 'PUT /integrations/rudderstack', 'DELETE /keys/{id}', 'GET /dashboard']) {
     expect(keys).toContain(k);
   }
   expect(routes.filter((r) => r.params.length > 0).length).toBeGreaterThanOrEqual(35);

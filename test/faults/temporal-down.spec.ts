@@ -179,6 +179,8 @@ it('every endpoint answers 2xx/4xx, or 503 with Retry-After, within the deadline
   expect(answers['POST /automations/{templateIdOrAlias}/invoke']).toBe(202);
   expect((await down.http.get(`/automations/runs/${bodies['POST /automations/{templateIdOrAlias}/invoke'].runId}`).set(ws.auth)).body.status).toBe('CANCELED');
   expect(answers['POST /inbound/rudderstack']).toBe(202);
+  // The dashboard reads Postgres only.
+  expect(answers['GET /dashboard']).toBe(200);
   expect(answers['PUT /integrations/rudderstack']).toBe(200);
   expect(answers['POST /automations/cancel']).toBe(202);
   // A schedule is stored only with its Temporal Schedule: nothing half-done; reading it falls back to Herald's own next runs.
