@@ -14,7 +14,7 @@ const WINDOWS = [
 ];
 // Distinct at AA contrast on white, in a stable order per series name.
 const PALETTE = ['#3b5bdb', '#2b8a3e', '#c2255c', '#e8590c', '#7048e8', '#0b7285', '#5c940d', '#a61e4d', '#495057'];
-const STATUS_COLORS = { PROCESSED: '#2b8a3e', DELIVERED: '#2b8a3e', SENT: '#3b5bdb', OPENED: '#0b7285', CLICKED: '#7048e8', ERROR: '#c92a2a', UNDELIVERABLE: '#c92a2a', CANCELED: '#868e96', FILTERED: '#7048e8', started: '#3b5bdb' };
+const STATUS_COLORS = { ENQUEUED: '#e8590c', PROCESSED: '#2b8a3e', DELIVERED: '#2b8a3e', SENT: '#3b5bdb', OPENED: '#0b7285', CLICKED: '#7048e8', ERROR: '#c92a2a', UNDELIVERABLE: '#c92a2a', CANCELED: '#868e96', FILTERED: '#7048e8', started: '#3b5bdb' };
 
 const count = (n) => (n ?? 0).toLocaleString();
 const rate = (r) => (r === null || r === undefined ? '—' : `${(r * 100).toFixed(1)}%`);
@@ -69,7 +69,8 @@ function Stat({ label, value, note, name, warn }) {
 
 /** A uPlot time series, with the totals as a table (what a screen reader and the tests read). */
 function ChartCard({ title, name, buckets, series, totals }) {
-  const names = Object.keys(series ?? {});
+  // Only the series with something in this window (the API gives every key, zeros included).
+  const names = Object.keys(series ?? {}).filter((n) => (totals?.[n] ?? 0) > 0 || (series[n] ?? []).some((v) => v > 0));
   const colors = names.map((n, i) => STATUS_COLORS[n] ?? PALETTE[i % PALETTE.length]);
   const summary = names.length ? names.map((n) => `${n} ${count(totals?.[n])}`).join(', ') : 'nothing in this window';
   return html`<section class="card" data-chart=${name}>
