@@ -18,7 +18,7 @@ import { ApiErrorSchema, componentName, responseSchemas } from './schemas';
  *   or `{ status: 'why' }`. All errors are the shared `Error` component ({ message, type }).
  * - What every route of a kind can answer is added by buildOpenApiDocument, not here: 401 and
  *   503 on every authenticated route, 400 and 413 on those reading a JSON body, 400 on those
- *   with query parameters.
+ *   with query or path parameters.
  * - Each response the e2e tests receive is validated against this document (test/support), so a
  *   schema that does not match what the service returns fails the test that made the request.
  */

@@ -88,7 +88,8 @@ function addSharedResponses(method: string, op: Operation): void {
   const shared: ErrorStatus[] = [];
   if (authenticated) shared.push(401, 503);
   if (authenticated && BODY_METHODS.has(method)) shared.push(400, 413);
-  if (op.parameters?.some((p) => p.in === 'query')) shared.push(400);
+  // Query values are validated; a path value Postgres cannot take (a NUL) is a 400 too.
+  if (op.parameters?.some((p) => p.in === 'query' || (authenticated && p.in === 'path'))) shared.push(400);
   for (const status of shared) {
     if (op.responses[status]) continue;
     const { description, schema, headers } = errorResponse(status, ERROR_DESCRIPTIONS[status]);
