@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Headers, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { WorkspaceId } from '../common/auth/workspace.decorator';
 import { PageQueryDto } from '../common/http/pagination';
 import { BroadcastsService } from './broadcasts.service';
-import { ApiResponses } from '../common/openapi/api-responses.decorator';
+import { ApiResponses, IDEMPOTENCY_HEADER } from '../common/openapi/api-responses.decorator';
 import { BroadcastPageSchema, BroadcastSchema } from './broadcasts.responses';
 
 /** Broadcasts: one template (or automation) to a list, pattern, audience or tenant, paced and durable. */
@@ -18,6 +18,7 @@ export class BroadcastsController {
     summary:
       'Create a broadcast: { name, list_id | list_pattern | audience_id | tenant_id, template | automation | sequence, data?, send_at?, rate_per_second?, use_recipient_timezone?, start? } (DRAFT unless start: true)',
   })
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiResponses({ 201: BroadcastSchema, errors: { 400: 'a bad field, naming it', 404: 'the list, audience, tenant or template named does not exist' } })
   create(@WorkspaceId() ws: string, @Body() body: Record<string, unknown>, @Headers('idempotency-key') key?: string) {
     return this.broadcasts.create(ws, body, key);

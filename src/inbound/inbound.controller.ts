@@ -3,7 +3,7 @@ import { IsString, MaxLength, MinLength } from 'class-validator';
 import { MappingsService } from '../automations/mappings/mappings.service';
 import { TemplatesService } from '../automations/templates/templates.service';
 import { ReplayService } from './replay.service';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { WorkspaceId } from '../common/auth/workspace.decorator';
 import { PageQueryDto } from '../common/http/pagination';
 import { EventLogQueryDto } from './dto/event-log-query.dto';
@@ -22,6 +22,7 @@ const EVENT_BODY = {
 };
 
 class NewAutomationDto {
+  @ApiProperty({ maxLength: 200, example: 'Welcome series' })
   @MaxLength(200)
   @MinLength(1, { message: 'name must not be empty' })
   @IsString({ message: 'name must be a string' })

@@ -6,7 +6,7 @@ import { MessagesService } from './messages.service';
 import { SecretsService } from './secrets.service';
 import { SendService } from './send.service';
 import { WebhookHostsService } from './webhook-hosts.service';
-import { ApiResponses } from '../common/openapi/api-responses.decorator';
+import { ApiResponses, IDEMPOTENCY_HEADER } from '../common/openapi/api-responses.decorator';
 import { AllowedHostsSchema, MessageHistorySchema, MessageOutputSchema, MessagePageSchema, MessageSchema, NewSigningSecretSchema, SendAcceptedSchema, SigningSecretSchema } from './messages.responses';
 
 @ApiTags('messages')
@@ -23,7 +23,7 @@ export class MessagesController {
   @Post('send')
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a message to a user, an email address, or every member of a tenant' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiResponses({ 202: SendAcceptedSchema, errors: { 400: 'invalid message, naming the field' } })
   sendMessage(@WorkspaceId() ws: string, @Body() body: SendDto, @Headers('idempotency-key') key?: string) {
     return this.send.send(ws, body, key);

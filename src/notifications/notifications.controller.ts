@@ -17,6 +17,7 @@ export class NotificationsController {
   @ApiBody({
     schema: {
       type: 'object',
+      additionalProperties: true,
       example: {
         name: 'Welcome',
         channels: {

@@ -17,6 +17,7 @@ export class SchedulesController {
   @ApiBody({
     schema: {
       type: 'object',
+      additionalProperties: true,
       example: { cron: '0 9 * * MON', timezone: 'Europe/Oslo', target: { template: 'weekly-digest', to: { list_id: 'digest.subscribers' } }, data: { edition: 'weekly' } },
     },
   })

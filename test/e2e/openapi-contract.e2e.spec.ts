@@ -1,5 +1,6 @@
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import * as fs from 'node:fs';
+import { API_TYPES_FILE, generateApiTypes } from '../support/api-types';
 import { startTestHerald, TestHerald } from '../support/test-herald';
 
 /** Warnings of the recommended rules that this document accepts, each with why. */
@@ -48,13 +49,22 @@ describe('the OpenAPI document', () => {
         const schema = op.responses[status].content?.['application/json']?.schema;
         if (status === '204' ? op.responses[status].content : !schema?.$ref) problems.push(`${where}: ${status} must ${status === '204' ? 'have no body' : 'name a component schema'}`);
       }
-      for (const [status, response] of Object.entries<any>(op.responses)) {
+      for (const [status, ref] of Object.entries<any>(op.responses)) {
+        const response = ref.$ref ? document.components.responses[ref.$ref.split('/').pop()] : ref;
         if (/^[45]/.test(status) && response.content?.['application/json']?.schema?.$ref !== '#/components/schemas/Error' && path !== '/ready') {
           problems.push(`${where}: ${status} must be the shared Error schema`);
         }
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('matches the checked-in API types (test/support/herald-api.d.ts)', async () => {
+    const generated = await generateApiTypes(document);
+    if (process.env.HERALD_WRITE_API_TYPES) fs.writeFileSync(API_TYPES_FILE, generated);
+    const checkedIn = fs.existsSync(API_TYPES_FILE) ? fs.readFileSync(API_TYPES_FILE, 'utf8') : '';
+    // A differing file means the API changed without `npm run openapi:types`.
+    expect(checkedIn === generated ? 'up to date' : 'stale: run npm run openapi:types').toBe('up to date');
   });
 
   it('lists 401 and 503 for every authenticated operation, and none for public ones', () => {

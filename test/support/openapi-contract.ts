@@ -8,9 +8,10 @@ import addFormats from 'ajv-formats';
  */
 export interface OpenApiDocument {
   paths: Record<string, Record<string, { operationId?: string; responses: Record<string, ResponseObject> }>>;
-  components?: { schemas?: Record<string, unknown> };
+  components?: { schemas?: Record<string, unknown>; responses?: Record<string, ResponseObject> };
 }
 interface ResponseObject {
+  $ref?: string;
   content?: Record<string, { schema?: unknown }>;
 }
 
@@ -70,7 +71,7 @@ export class OpenApiContract {
     if (!route) return null;
     const op = route.methods[method];
     const where = `${res.method.toUpperCase()} ${route.template} (${op.operationId ?? '?'}) answered ${res.status}`;
-    const response = op.responses[String(res.status)] ?? op.responses[`${String(res.status)[0]}XX`] ?? op.responses.default;
+    const response = this.resolve(op.responses[String(res.status)] ?? op.responses[`${String(res.status)[0]}XX`] ?? op.responses.default);
     if (!response) return `${where}, a status the document does not list (it lists ${Object.keys(op.responses).join(', ')}); body: ${res.body.slice(0, 500)}`;
     const mediaType = (res.contentType ?? '').split(';')[0].trim().toLowerCase();
     const content = response.content ?? {};
@@ -91,6 +92,12 @@ export class OpenApiContract {
     if (validate(body)) return null;
     const errors = (validate.errors ?? []).slice(0, 8).map((e) => `  ${e.instancePath || '/'} ${e.message}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`);
     return `${where} with a body its schema does not accept:\n${errors.join('\n')}\nbody: ${res.body.slice(0, 1500)}`;
+  }
+
+  /** A response object, following a `#/components/responses/...` reference. */
+  resolve(response: ResponseObject | undefined): ResponseObject | undefined {
+    const ref = response?.$ref?.match(/^#\/components\/responses\/(.+)$/);
+    return ref ? this.document.components?.responses?.[ref[1]] : response;
   }
 
   private validator(key: string, schema: unknown): ValidateFunction {

@@ -11,6 +11,7 @@ import { installTemporalRuntime, WorkerHostService } from '../../src/temporal/wo
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { readTestServers } from '../setup/test-env';
 import { checkResponses } from './contract-check';
+import type { OpenApiContract } from './openapi-contract';
 
 export interface TestHeraldOptions {
   /** Run the worker in the same app (default true). */
@@ -29,6 +30,8 @@ export interface TestHerald {
   http: ReturnType<typeof request>;
   /** Unchecked requests, for tests that deliberately get answers the document does not describe. */
   rawHttp: ReturnType<typeof request>;
+  /** The live OpenAPI document, with the checker every response goes through. */
+  contract: OpenApiContract;
   db: DataSource;
   temporal: TemporalClientService;
   /** A fresh workspace with its own key, so tests never see each other's data. */
@@ -74,6 +77,7 @@ export async function startTestHerald(options: TestHeraldOptions = {}): Promise<
     config,
     http: contract.http,
     rawHttp: contract.rawHttp,
+    contract: contract.contract,
     db: app.get(DataSource),
     temporal: app.get(TemporalClientService),
     async newWorkspace() {

@@ -4,10 +4,8 @@ import { WorkspaceId } from '../../common/auth/workspace.decorator';
 import { AdHocInvokeDto, CancelDto, RunListQueryDto, TemplateInvokeDto } from './dto/runs.dto';
 import { InvokeService } from './invoke.service';
 import { RunsService } from './runs.service';
-import { ApiResponses } from '../../common/openapi/api-responses.decorator';
+import { ApiResponses, IDEMPOTENCY_HEADER } from '../../common/openapi/api-responses.decorator';
 import { CanceledRunsSchema, InvokedSchema, RunPageSchema, RunSchema, RunStepsSchema } from '../automations.responses';
-
-const IDEMPOTENCY = { name: 'Idempotency-Key', required: false, description: 'the same key returns the first response and starts nothing new' };
 
 /** Invoke, cancel and read runs. Registered before the templates controller so /automations/runs is not a template id. */
 @ApiTags('automations')
@@ -19,7 +17,7 @@ export class RunsController {
   @Post('invoke')
   @HttpCode(202)
   @ApiOperation({ summary: 'Run ad hoc steps' })
-  @ApiHeader(IDEMPOTENCY)
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiResponses({ 202: InvokedSchema, errors: { 400: 'invalid steps or context, naming the field' } })
   invokeAdHoc(@WorkspaceId() ws: string, @Body() body: AdHocInvokeDto, @Headers('idempotency-key') key?: string) {
     return this.invoke.invokeAdHoc(ws, body, key);
@@ -57,7 +55,7 @@ export class RunsController {
   @Post(':templateIdOrAlias/invoke')
   @HttpCode(202)
   @ApiOperation({ summary: 'Run the latest published version of a template (409 if none)' })
-  @ApiHeader(IDEMPOTENCY)
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiResponses({ 202: InvokedSchema, errors: { 404: 'no such template', 409: 'the template has no published version' } })
   invokeTemplate(@WorkspaceId() ws: string, @Param('templateIdOrAlias') ref: string, @Body() body: TemplateInvokeDto, @Headers('idempotency-key') key?: string) {
     return this.invoke.invokeTemplate(ws, ref, body, key);

@@ -22,6 +22,9 @@ import { ApiErrorSchema, componentName, responseSchemas } from './schemas';
  * - Each response the e2e tests receive is validated against this document (test/support), so a
  *   schema that does not match what the service returns fails the test that made the request.
  */
+/** Every Idempotency-Key header Herald reads (`@ApiHeader(IDEMPOTENCY_HEADER)` beside `@Headers('idempotency-key')`). */
+export const IDEMPOTENCY_HEADER = { name: 'Idempotency-Key', required: false, description: 'the same key returns the first response and starts nothing new' };
+
 export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 429 | 503;
 
 export interface NonJsonResponse {

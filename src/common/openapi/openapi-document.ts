@@ -1,14 +1,16 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { ERROR_DESCRIPTIONS, errorResponse, ErrorStatus } from './api-responses.decorator';
 import { componentSchemas } from './schemas';
 
 const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete']);
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
+type Parameter = { in?: string; name?: string; required?: boolean; description?: string };
 type Operation = {
   operationId?: string;
-  parameters?: Array<{ in?: string }>;
+  parameters?: Parameter[];
   requestBody?: unknown;
   responses: Record<string, unknown>;
   security?: Array<Record<string, string[]>>;
@@ -63,10 +65,43 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       const op = (item as Record<string, Operation | undefined>)[method];
       if (!op) continue;
       op.operationId = aliasOperationId(op.operationId, path);
+      op.parameters = withoutDuplicateHeaders(op.parameters);
       addSharedResponses(method, op);
     }
   }
+  shareErrorResponses(document);
   return document;
+}
+
+const ERROR_RESPONSE_NAMES: Record<ErrorStatus, string> = {
+  400: 'BadRequest', 401: 'Unauthorized', 404: 'NotFound', 409: 'Conflict', 413: 'PayloadTooLarge', 429: 'TooManyRequests', 503: 'ServiceUnavailable',
+};
+
+/** Error responses with the default description become one `components.responses` entry each, referenced. */
+function shareErrorResponses(document: OpenAPIObject): void {
+  const shared: Record<string, ResponseObject> = {};
+  for (const item of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const op = (item as Record<string, Operation | undefined>)[method];
+      for (const [status, response] of Object.entries(op?.responses ?? {})) {
+        const name = ERROR_RESPONSE_NAMES[Number(status) as ErrorStatus];
+        if (!name || (response as { description?: string }).description !== ERROR_DESCRIPTIONS[Number(status) as ErrorStatus]) continue;
+        shared[name] = response as ResponseObject;
+        op!.responses[status] = { $ref: `#/components/responses/${name}` };
+      }
+    }
+  }
+  document.components!.responses = shared;
+}
+
+/**
+ * `@Headers('idempotency-key')` adds a required header of its own beside the `@ApiHeader` that
+ * describes it (header names are case-insensitive): the described one stays.
+ */
+function withoutDuplicateHeaders(parameters: Parameter[] | undefined): Parameter[] | undefined {
+  if (!parameters) return parameters;
+  const described = new Set(parameters.filter((p) => p.in === 'header' && p.description).map((p) => p.name?.toLowerCase()));
+  return parameters.filter((p) => p.in !== 'header' || p.description || !described.has(p.name?.toLowerCase()));
 }
 
 /**
