@@ -41,7 +41,7 @@ export class AudiencesController {
   @Put(':audienceId')
   @ApiOperation({ summary: 'Create or replace an audience; a new or changed filter recomputes its members in the background (status COMPUTING, with progress)' })
   @ApiBody(AUDIENCE_BODY)
-  @ApiResponses({ 200: AudienceSchema, errors: { 400: 'bad id, name or filter, naming the problem' } })
+  @ApiResponses({ 200: AudienceSchema, errors: { 400: 'bad id, name or filter, naming the problem', 502: true } })
   put(@WorkspaceId() ws: string, @Param('audienceId') audienceId: string, @Body() body: Record<string, unknown>) {
     return this.audiences.put(ws, audienceId, body);
   }

@@ -19,7 +19,7 @@ export class BroadcastsController {
       'Create a broadcast: { name, list_id | list_pattern | audience_id | tenant_id, template | automation | sequence, data?, send_at?, rate_per_second?, use_recipient_timezone?, start? } (DRAFT unless start: true)',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiResponses({ 201: BroadcastSchema, errors: { 400: 'a bad field, naming it', 404: 'the list, audience, tenant or template named does not exist' } })
+  @ApiResponses({ 201: BroadcastSchema, errors: { 400: 'a bad field, naming it', 404: 'the list, audience, tenant or template named does not exist', 502: true } })
   create(@WorkspaceId() ws: string, @Body() body: Record<string, unknown>, @Headers('idempotency-key') key?: string) {
     return this.broadcasts.create(ws, body, key);
   }
@@ -40,7 +40,7 @@ export class BroadcastsController {
 
   @Post(':id/start')
   @ApiOperation({ summary: 'Start a DRAFT (SCHEDULED until send_at, else RUNNING)' })
-  @ApiResponses({ 201: BroadcastSchema, errors: { 404: 'no such broadcast', 409: 'not a DRAFT' } })
+  @ApiResponses({ 201: BroadcastSchema, errors: { 404: 'no such broadcast', 409: 'not a DRAFT', 502: true } })
   start(@WorkspaceId() ws: string, @Param('id') id: string) {
     return this.broadcasts.start(ws, id);
   }
@@ -54,14 +54,14 @@ export class BroadcastsController {
 
   @Post(':id/resume')
   @ApiOperation({ summary: 'Resume a paused broadcast' })
-  @ApiResponses({ 201: BroadcastSchema, errors: { 404: 'no such broadcast', 409: 'not paused' } })
+  @ApiResponses({ 201: BroadcastSchema, errors: { 404: 'no such broadcast', 409: 'not paused', 502: true } })
   resume(@WorkspaceId() ws: string, @Param('id') id: string) {
     return this.broadcasts.resume(ws, id);
   }
 
   @Post(':id/cancel')
   @ApiOperation({ summary: 'Cancel: recipients not yet messaged are not messaged' })
-  @ApiResponses({ 201: BroadcastSchema, errors: { 404: 'no such broadcast', 409: 'already finished' } })
+  @ApiResponses({ 201: BroadcastSchema, errors: { 404: 'no such broadcast', 409: 'already finished', 502: true } })
   cancel(@WorkspaceId() ws: string, @Param('id') id: string) {
     return this.broadcasts.cancel(ws, id);
   }

@@ -87,7 +87,7 @@ export class InboundController {
   @Post('events/log/:id/replay')
   @HttpCode(202)
   @ApiOperation({ summary: "Run a logged event again through today's mappings (new runs; the original stays)" })
-  @ApiResponses({ 202: ReplaySchema, errors: { 404: 'no such event log entry', 409: 'its body was pruned by retention' } })
+  @ApiResponses({ 202: ReplaySchema, errors: { 404: 'no such event log entry', 409: 'its body was pruned by retention', 502: true } })
   replay(@WorkspaceId() ws: string, @Param('id') id: string) {
     return this.replays.replay(ws, id);
   }

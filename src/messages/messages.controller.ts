@@ -24,7 +24,7 @@ export class MessagesController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a message to a user, an email address, or every member of a tenant' })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiResponses({ 202: SendAcceptedSchema, errors: { 400: 'invalid message, naming the field' } })
+  @ApiResponses({ 202: SendAcceptedSchema, errors: { 400: 'invalid message, naming the field', 502: true } })
   sendMessage(@WorkspaceId() ws: string, @Body() body: SendDto, @Headers('idempotency-key') key?: string) {
     return this.send.send(ws, body, key);
   }

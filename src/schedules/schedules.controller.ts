@@ -21,7 +21,7 @@ export class SchedulesController {
       example: { cron: '0 9 * * MON', timezone: 'Europe/Oslo', target: { template: 'weekly-digest', to: { list_id: 'digest.subscribers' } }, data: { edition: 'weekly' } },
     },
   })
-  @ApiResponses({ 200: ScheduleSchema, errors: { 400: 'a bad timing, zone, target or data, naming it' } })
+  @ApiResponses({ 200: ScheduleSchema, errors: { 400: 'a bad timing, zone, target or data, naming it', 502: true } })
   put(@WorkspaceId() ws: string, @Param('id') id: string, @Body() body: unknown) {
     return this.schedules.put(ws, id, body);
   }
@@ -43,7 +43,7 @@ export class SchedulesController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a schedule and its Temporal Schedule' })
-  @ApiResponses({ 204: null, errors: [404] })
+  @ApiResponses({ 204: null, errors: [404, 502] })
   async delete(@WorkspaceId() ws: string, @Param('id') id: string): Promise<void> {
     await this.schedules.delete(ws, id);
   }
@@ -51,7 +51,7 @@ export class SchedulesController {
   @Post(':id/trigger')
   @HttpCode(202)
   @ApiOperation({ summary: 'Fire the schedule now (409 while paused)' })
-  @ApiResponses({ 202: ScheduleTriggeredSchema, errors: { 404: 'no such schedule', 409: 'the schedule is paused' } })
+  @ApiResponses({ 202: ScheduleTriggeredSchema, errors: { 404: 'no such schedule', 409: 'the schedule is paused', 502: true } })
   trigger(@WorkspaceId() ws: string, @Param('id') id: string) {
     return this.schedules.trigger(ws, id);
   }

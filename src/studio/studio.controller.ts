@@ -22,6 +22,8 @@ function vendorFiles(): Record<string, string> {
     'preact.mjs': require.resolve('preact'),
     'preact-hooks.mjs': require.resolve('preact/hooks'),
     'htm.mjs': path.join(path.dirname(require.resolve('htm')), 'htm.module.js'),
+    // Its ES module build (require.resolve gives the CommonJS one).
+    'openapi-fetch.mjs': path.join(path.dirname(require.resolve('openapi-fetch')), 'index.mjs'),
   };
 }
 

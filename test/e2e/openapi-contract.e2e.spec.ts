@@ -1,6 +1,7 @@
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import * as fs from 'node:fs';
 import { API_TYPES_FILE, generateApiTypes } from '../support/api-types';
+import { studioApiCalls } from '../support/studio-api-paths';
 import { startTestHerald, TestHerald } from '../support/test-herald';
 
 /** Warnings of the recommended rules that this document accepts, each with why. */
@@ -65,6 +66,26 @@ describe('the OpenAPI document', () => {
     const checkedIn = fs.existsSync(API_TYPES_FILE) ? fs.readFileSync(API_TYPES_FILE, 'utf8') : '';
     // A differing file means the API changed without `npm run openapi:types`.
     expect(checkedIn === generated ? 'up to date' : 'stale: run npm run openapi:types').toBe('up to date');
+  });
+
+  it('has an operation for every API path the Studio calls', () => {
+    const prefixes = new Set(Object.keys(document.paths).map((p) => p.split('/')[1]));
+    const routes = Object.entries(document.paths as Record<string, Record<string, unknown>>).map(([template, item]) => ({
+      segments: template.split('/'),
+      methods: METHODS.filter((m) => item[m]).map((m) => m.toUpperCase()),
+    }));
+    // Segment by segment: a parameter matches any value; the Studio's `${...}` as the last segment
+    // may also stand for literal ones (`/broadcasts/${id}/${action}`: start, pause, resume, cancel).
+    const matches = (call: string[], route: string[]) =>
+      call.length === route.length && call.every((seg, i) => seg === route[i] || /^\{.*\}$/.test(route[i]) || (i === call.length - 1 && seg.includes('{}') && new RegExp(`^${seg.split('{}').map((p) => p.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('.+')}$`).test(route[i])));
+    const calls = studioApiCalls(prefixes);
+    // The scan finds the pages' calls (a scanner that finds nothing would pass everything).
+    expect(calls.length).toBeGreaterThan(40);
+    const unknown = calls.filter((call) => {
+      const found = routes.filter((r) => matches(call.path.split('/'), r.segments));
+      return !found.length || (call.method !== undefined && !found.some((r) => r.methods.includes(call.method!)));
+    });
+    expect(unknown.map((c) => `${c.file}:${c.line} ${c.method ?? 'any'} ${c.path}`)).toEqual([]);
   });
 
   it('lists 401 and 503 for every authenticated operation, and none for public ones', () => {

@@ -2268,6 +2268,15 @@ export interface components {
         };
     };
     responses: {
+        /** @description Temporal refused the request for good (e.g. a missing namespace or search attribute): retrying will not help until the setup is fixed */
+        BadGateway: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description Invalid request; the message names the field */
         BadRequest: {
             headers: {
@@ -2415,6 +2424,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2745,6 +2755,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2821,6 +2832,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2997,6 +3009,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3067,6 +3080,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3155,6 +3169,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3199,6 +3214,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3496,6 +3512,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4935,6 +4952,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4960,6 +4978,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5004,6 +5023,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5043,6 +5063,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };

@@ -18,7 +18,7 @@ export class RunsController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Run ad hoc steps' })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiResponses({ 202: InvokedSchema, errors: { 400: 'invalid steps or context, naming the field' } })
+  @ApiResponses({ 202: InvokedSchema, errors: { 400: 'invalid steps or context, naming the field', 502: true } })
   invokeAdHoc(@WorkspaceId() ws: string, @Body() body: AdHocInvokeDto, @Headers('idempotency-key') key?: string) {
     return this.invoke.invokeAdHoc(ws, body, key);
   }
@@ -56,7 +56,7 @@ export class RunsController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Run the latest published version of a template (409 if none)' })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiResponses({ 202: InvokedSchema, errors: { 404: 'no such template', 409: 'the template has no published version' } })
+  @ApiResponses({ 202: InvokedSchema, errors: { 404: 'no such template', 409: 'the template has no published version', 502: true } })
   invokeTemplate(@WorkspaceId() ws: string, @Param('templateIdOrAlias') ref: string, @Body() body: TemplateInvokeDto, @Headers('idempotency-key') key?: string) {
     return this.invoke.invokeTemplate(ws, ref, body, key);
   }

@@ -15,7 +15,7 @@ import { ApiErrorSchema, componentName, responseSchemas } from './schemas';
  *   `null` is a response without a body (204); `{ description, schema }` a JSON body with its own
  *   description; `{ description, content }` one that is not JSON (a redirect, a page, a pixel).
  * - `errors` lists what the route itself answers (404 unknown id, 409 conflict, ...) as statuses,
- *   or `{ status: 'why' }`. All errors are the shared `Error` component ({ message, type }).
+ *   or `{ status: 'why' }` (`true`: the usual description). All errors are the shared `Error` component ({ message, type }).
  * - What every route of a kind can answer is added by buildOpenApiDocument, not here: 401 and
  *   503 on every authenticated route, 400 and 413 on those reading a JSON body, 400 on those
  *   with query or path parameters.
@@ -25,7 +25,7 @@ import { ApiErrorSchema, componentName, responseSchemas } from './schemas';
 /** Every Idempotency-Key header Herald reads (`@ApiHeader(IDEMPOTENCY_HEADER)` beside `@Headers('idempotency-key')`). */
 export const IDEMPOTENCY_HEADER = { name: 'Idempotency-Key', required: false, description: 'the same key returns the first response and starts nothing new' };
 
-export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 429 | 503;
+export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 429 | 502 | 503;
 
 export interface NonJsonResponse {
   description: string;
@@ -44,7 +44,7 @@ export interface DescribedResponse {
 export type ResponseSpec = z.ZodType | null | NonJsonResponse | DescribedResponse;
 
 export type ApiResponsesSpec = { [status: number]: ResponseSpec } & {
-  errors?: ErrorStatus[] | Partial<Record<ErrorStatus, string>>;
+  errors?: ErrorStatus[] | Partial<Record<ErrorStatus, string | true>>;
 };
 
 export const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
@@ -54,6 +54,7 @@ export const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
   409: 'Conflict with the current state',
   413: 'Request body over the size limit',
   429: 'Too many requests; retry after Retry-After seconds',
+  502: 'Temporal refused the request for good (e.g. a missing namespace or search attribute): retrying will not help until the setup is fixed',
   503: 'Postgres or Temporal is unavailable; retry after Retry-After seconds',
 };
 
@@ -68,7 +69,7 @@ export function ApiResponses(spec: ApiResponsesSpec): MethodDecorator {
     decorators.push(ApiResponse(successResponse(Number(key), value as ResponseSpec)));
   }
   const errors = Array.isArray(spec.errors) ? Object.fromEntries(spec.errors.map((s) => [s, ERROR_DESCRIPTIONS[s]])) : (spec.errors ?? {});
-  for (const [status, description] of Object.entries(errors)) decorators.push(ApiResponse(errorResponse(Number(status) as ErrorStatus, description)));
+  for (const [status, why] of Object.entries(errors)) decorators.push(ApiResponse(errorResponse(Number(status) as ErrorStatus, why === true ? undefined : why)));
   return applyDecorators(...decorators);
 }
 

@@ -74,7 +74,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 }
 
 const ERROR_RESPONSE_NAMES: Record<ErrorStatus, string> = {
-  400: 'BadRequest', 401: 'Unauthorized', 404: 'NotFound', 409: 'Conflict', 413: 'PayloadTooLarge', 429: 'TooManyRequests', 503: 'ServiceUnavailable',
+  400: 'BadRequest', 401: 'Unauthorized', 404: 'NotFound', 409: 'Conflict', 413: 'PayloadTooLarge', 429: 'TooManyRequests', 502: 'BadGateway', 503: 'ServiceUnavailable',
 };
 
 /** Error responses with the default description become one `components.responses` entry each, referenced. */
