@@ -37,7 +37,14 @@ export async function checkResponses(server: Server): Promise<{ http: ReturnType
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     if (req.headers[SKIP] === 'off' || !checked.route(req.method ?? 'GET', req.url ?? '/')) return;
     capture(res, (body) => {
-      const violation = checked.check({ method: req.method ?? 'GET', url: req.url ?? '/', status: res.statusCode, contentType: String(res.getHeader('content-type') ?? ''), body });
+      const violation = checked.check({
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        status: res.statusCode,
+        contentType: String(res.getHeader('content-type') ?? ''),
+        body,
+        conditional: Boolean(req.headers['if-none-match'] || req.headers['if-modified-since']),
+      });
       if (!violation) return;
       const id = req.headers[REQUEST_ID];
       if (typeof id === 'string') byRequest.set(id, violation);

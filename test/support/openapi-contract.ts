@@ -23,6 +23,8 @@ export interface CheckedResponse {
   contentType?: string;
   /** The raw body text ('' for none). */
   body: string;
+  /** The request carried If-None-Match or If-Modified-Since. */
+  conditional?: boolean;
 }
 
 interface Route {
@@ -70,6 +72,8 @@ export class OpenApiContract {
     const route = this.routes.find((r) => r.pattern.test(path) && r.methods[method]);
     if (!route) return null;
     const op = route.methods[method];
+    // HTTP's own revalidation (Express sends ETags; browsers revalidate), the same for every GET.
+    if (res.status === 304 && method === 'get' && res.conditional) return null;
     const where = `${res.method.toUpperCase()} ${route.template} (${op.operationId ?? '?'}) answered ${res.status}`;
     const response = this.resolve(op.responses[String(res.status)] ?? op.responses[`${String(res.status)[0]}XX`] ?? op.responses.default);
     if (!response) return `${where}, a status the document does not list (it lists ${Object.keys(op.responses).join(', ')}); body: ${res.body.slice(0, 500)}`;
