@@ -8,7 +8,7 @@ import { startTestHerald, TestHerald } from '../support/test-herald';
 const ALLOWED_WARNINGS: Record<string, string> = {
   'no-ambiguous-paths':
     'Courier-compatible paths put a literal segment where another route has an id (/automations/runs/{runId} beside /automations/{id}/versions); ' +
-    'Herald routes the literal first, and its ids never collide with those words (template ids are UUIDs, event ids have a type prefix)',
+    'Herald routes the literal first; event ids (identify, track/...) never are those words, template ids are UUIDs (an alias such as "runs" is shadowed: reported)',
   'operation-4xx-response': '/health and /ready answer every caller: they have no client error to document',
 };
 
