@@ -1,8 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { WorkspaceId } from '../common/auth/workspace.decorator';
 import { PageQueryDto } from '../common/http/pagination';
 import { AudiencesService } from './audiences.service';
+import { ApiResponses } from '../common/openapi/api-responses.decorator';
+import { AudienceMemberPageSchema, AudiencePageSchema, AudienceSchema } from './audiences.responses';
 
 const AUDIENCE_BODY = {
   description:
@@ -24,12 +26,14 @@ export class AudiencesController {
 
   @Get()
   @ApiOperation({ summary: 'Audiences by id' })
+  @ApiResponses({ 200: AudiencePageSchema })
   list(@WorkspaceId() ws: string, @Query() page: PageQueryDto) {
     return this.audiences.list(ws, page.limit ?? 50, page.cursor);
   }
 
   @Get(':audienceId')
   @ApiOperation({ summary: 'An audience: { id, name, filter, member_count, status: READY | COMPUTING, progress, created_at, updated_at }' })
+  @ApiResponses({ 200: AudienceSchema, errors: [404] })
   get(@WorkspaceId() ws: string, @Param('audienceId') audienceId: string) {
     return this.audiences.get(ws, audienceId);
   }
@@ -37,7 +41,7 @@ export class AudiencesController {
   @Put(':audienceId')
   @ApiOperation({ summary: 'Create or replace an audience; a new or changed filter recomputes its members in the background (status COMPUTING, with progress)' })
   @ApiBody(AUDIENCE_BODY)
-  @ApiResponse({ status: 400, description: 'bad id, name or filter, naming the problem' })
+  @ApiResponses({ 200: AudienceSchema, errors: { 400: 'bad id, name or filter, naming the problem', 502: true } })
   put(@WorkspaceId() ws: string, @Param('audienceId') audienceId: string, @Body() body: Record<string, unknown>) {
     return this.audiences.put(ws, audienceId, body);
   }
@@ -45,12 +49,14 @@ export class AudiencesController {
   @Delete(':audienceId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete an audience and its memberships' })
+  @ApiResponses({ 204: null, errors: [404] })
   async delete(@WorkspaceId() ws: string, @Param('audienceId') audienceId: string): Promise<void> {
     await this.audiences.delete(ws, audienceId);
   }
 
   @Get(':audienceId/members')
   @ApiOperation({ summary: "An audience's members by user id: { items: [{ user_id, entered_at }], has_more, cursor }" })
+  @ApiResponses({ 200: AudienceMemberPageSchema, errors: [404] })
   members(@WorkspaceId() ws: string, @Param('audienceId') audienceId: string, @Query() page: PageQueryDto) {
     return this.audiences.members(ws, audienceId, page.limit ?? 50, page.cursor);
   }

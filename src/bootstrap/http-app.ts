@@ -1,12 +1,13 @@
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from '../app.module';
 import { ApiExceptionFilter } from '../common/errors/api-exception.filter';
 import { bodyGate } from '../common/http/body-gate';
+import { buildOpenApiDocument } from '../common/openapi/openapi-document';
 import { installationKeys } from '../common/crypto/installation-keys';
 import { codecEndpointToken } from '../temporal/codec/encryption-codec';
 import { extractKey } from '../common/auth/api-key.guard';
@@ -44,16 +45,7 @@ export async function createHerald(options: AppModuleOptions): Promise<NestExpre
     }),
   );
 
-  const openApi = new DocumentBuilder()
-    .setTitle('Herald')
-    .setDescription(
-      'Automation orchestrator for RudderStack/Segment events. Authenticate with `Authorization: Bearer <API key>` ' +
-        '(Basic auth with the key as password also works). Errors are `{ message, type }`; 503 answers carry Retry-After.',
-    )
-    .setVersion(process.env.npm_package_version ?? '0.1.0')
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'docs/openapi.json' });
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
 }
 

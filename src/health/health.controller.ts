@@ -5,6 +5,8 @@ import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/auth/public.decorator';
 import { TemporalClientService } from '../temporal/temporal-client.service';
+import { ApiResponses } from '../common/openapi/api-responses.decorator';
+import { HealthSchema, ReadinessSchema } from './health.responses';
 
 @ApiTags('health')
 @Controller()
@@ -14,12 +16,14 @@ export class HealthController {
 
   @Get('health')
   @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiResponses({ 200: HealthSchema })
   health() {
     return { status: 'ok' };
   }
 
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: Postgres and Temporal are reachable (503 otherwise)' })
+  @ApiResponses({ 200: ReadinessSchema, 503: { description: 'Postgres or Temporal is unreachable (with Retry-After)', schema: ReadinessSchema, headers: { 'Retry-After': { description: 'seconds' } } } })
   async ready(@Res({ passthrough: true }) res: Response) {
     const [database, temporal] = await Promise.all([this.databaseUp(), this.temporal.isReachable()]);
     const ok = database && temporal;

@@ -3,6 +3,8 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { WorkspaceId } from '../common/auth/workspace.decorator';
 import { PageQueryDto } from '../common/http/pagination';
 import { InboxService } from './inbox.service';
+import { ApiResponses } from '../common/openapi/api-responses.decorator';
+import { InboxMarkSchema, InboxPageSchema } from './messages.responses';
 
 @ApiTags('inbox')
 @ApiBearerAuth()
@@ -12,6 +14,7 @@ export class InboxController {
 
   @Get(':userId/messages')
   @ApiOperation({ summary: "A user's inbox, newest first" })
+  @ApiResponses({ 200: InboxPageSchema })
   list(@WorkspaceId() ws: string, @Param('userId') userId: string, @Query() page: PageQueryDto) {
     return this.inbox.list(ws, userId, page.limit ?? 50, page.cursor);
   }
@@ -19,6 +22,7 @@ export class InboxController {
   @Post('messages/:id/opened')
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark an inbox message opened (message status OPENED)' })
+  @ApiResponses({ 200: InboxMarkSchema, errors: [404] })
   opened(@WorkspaceId() ws: string, @Param('id') id: string) {
     return this.inbox.mark(ws, id, 'opened');
   }
@@ -26,6 +30,7 @@ export class InboxController {
   @Post('messages/:id/clicked')
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark an inbox message clicked (message status CLICKED)' })
+  @ApiResponses({ 200: InboxMarkSchema, errors: [404] })
   clicked(@WorkspaceId() ws: string, @Param('id') id: string) {
     return this.inbox.mark(ws, id, 'clicked');
   }
@@ -33,6 +38,7 @@ export class InboxController {
   @Post('messages/:id/read')
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark an inbox message read' })
+  @ApiResponses({ 200: InboxMarkSchema, errors: [404] })
   read(@WorkspaceId() ws: string, @Param('id') id: string) {
     return this.inbox.mark(ws, id, 'read');
   }

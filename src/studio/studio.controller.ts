@@ -25,6 +25,8 @@ function vendorFiles(): Record<string, string> {
     // The dashboard's charts (uPlot: small, no dependencies, an ES module build).
     'uplot.mjs': require.resolve('uplot/dist/uPlot.esm.js'),
     'uplot.css': require.resolve('uplot/dist/uPlot.min.css'),
+    // Its ES module build (require.resolve gives the CommonJS one).
+    'openapi-fetch.mjs': path.join(path.dirname(require.resolve('openapi-fetch')), 'index.mjs'),
   };
 }
 

@@ -1,4 +1,5 @@
 // The public Herald API, called with the key the user signed in with (kept in sessionStorage only).
+import createClient from 'openapi-fetch';
 
 const KEY = 'herald.studio.key';
 const FLASH = 'herald.studio.flash';
@@ -27,6 +28,9 @@ export class ApiError extends Error {
   }
 }
 
+/** openapi-fetch underneath: the same client the typed tests use, against Herald's OpenAPI paths. */
+const client = createClient({ baseUrl: location.origin });
+
 /**
  * Calls the API. Errors throw ApiError with the API's `message`. A 401 during a session signs
  * the user out (unless `key` is given explicitly, as the sign-in check does).
@@ -36,31 +40,31 @@ export async function api(method, path, { query, body, key, headers } = {}) {
   for (const [name, value] of Object.entries(query ?? {})) {
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(name, String(value));
   }
-  const init = { method, headers: { Authorization: `Bearer ${key ?? getKey() ?? ''}`, Accept: 'application/json', ...headers } };
-  if (body !== undefined) {
-    init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  let res;
+  let result;
   try {
-    res = await fetch(url, init);
+    result = await client.request(method, url.pathname, {
+      body,
+      headers: { Authorization: `Bearer ${key ?? getKey() ?? ''}`, Accept: 'application/json', ...headers },
+      // The query is already encoded in `url` (merged with any the path carried).
+      querySerializer: () => url.searchParams.toString(),
+      // Parsed here, so a body that is not JSON still reaches the caller as a message.
+      parseAs: 'text',
+    });
   } catch (err) {
     throw new ApiError(0, `Herald could not be reached (${err.message})`, 'network_error');
   }
-  const text = await res.text();
-  let data = null;
-  if (text) {
-    try {
-      data = JSON.parse(text);
-    } catch {
-      data = { message: text };
-    }
-  }
+  const { data, error, response: res } = result;
   if (!res.ok) {
+    const problem = typeof error === 'string' ? (error ? { message: error } : null) : error;
     if (res.status === 401 && key === undefined) signOut('Your key is no longer accepted; sign in again.');
-    throw new ApiError(res.status, data?.message ?? `${res.status} ${res.statusText}`, data?.type);
+    throw new ApiError(res.status, problem?.message ?? `${res.status} ${res.statusText}`, problem?.type);
   }
-  return data;
+  if (!data) return null;
+  try {
+    return JSON.parse(data);
+  } catch {
+    return { message: data };
+  }
 }
 
 export const get = (path, query) => api('GET', path, { query });

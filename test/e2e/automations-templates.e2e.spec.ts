@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { apiClient } from '../support/api-client';
 import { invokeAdHoc, publishedTemplate, runReaches, runSteps } from '../support/automations';
 import { startTestHerald, TestHerald } from '../support/test-herald';
 
@@ -59,34 +60,39 @@ describe('automation templates', () => {
 
   it('draft → publish → versions; invoking needs a published version; a run pins its version', async () => {
     const ws = await herald.newWorkspace();
-    const created = await herald.http.post('/automations').set(ws.auth).send({
-      name: 'Pinned', alias: 'pinned', steps: [{ action: 'delay', duration: '2 seconds' }, { action: 'send', template: 'v1-note' }],
+    // Through the typed client: a field the OpenAPI document does not have does not compile.
+    const api = await apiClient(herald, ws.auth);
+    const created = await api.POST('/automations', {
+      body: { name: 'Pinned', alias: 'pinned', steps: [{ action: 'delay', duration: '2 seconds' }, { action: 'send', template: 'v1-note' }] },
     });
-    expect(created.status).toBe(201);
-    const unpublished = await herald.http.post('/automations/pinned/invoke').set(ws.auth).send({ recipient: 'u1' });
-    expect(unpublished.status).toBe(409);
-    expect(unpublished.body.message).toMatch(/no published version/);
+    expect(created.response.status).toBe(201);
+    const unpublished = await api.POST('/automations/{templateIdOrAlias}/invoke', { params: { path: { templateIdOrAlias: 'pinned' } }, body: { recipient: 'u1' } });
+    expect(unpublished.response.status).toBe(409);
+    expect(unpublished.error?.message).toMatch(/no published version/);
 
-    expect((await herald.http.post('/automations/pinned/publish').set(ws.auth)).body.version).toBe(1);
-    const run1 = (await herald.http.post('/automations/pinned/invoke').set(ws.auth).send({ recipient: 'u1' })).body.runId;
+    expect((await api.POST('/automations/{id}/publish', { params: { path: { id: 'pinned' } } })).data?.version).toBe(1);
+    const run1 = (await api.POST('/automations/{templateIdOrAlias}/invoke', { params: { path: { templateIdOrAlias: 'pinned' } }, body: { recipient: 'u1' } })).data!.runId;
     await runReaches(herald, ws.auth, run1, ['WAITING']);
 
     // Edit and publish v2 while the v1 run waits in its delay.
-    await herald.http.put('/automations/pinned').set(ws.auth).send({ name: 'Pinned', alias: 'pinned', steps: [{ action: 'send', template: 'v2-note' }] }).expect(200);
-    expect((await herald.http.post(`/automations/${created.body.id}/publish`).set(ws.auth)).body.version).toBe(2);
-    const versions = await herald.http.get('/automations/pinned/versions').set(ws.auth);
-    expect(versions.body.items.map((v: any) => v.version)).toEqual([2, 1]);
-    expect(versions.body.items[1].steps[1].template).toBe('v1-note');
+    const edited = await api.PUT('/automations/{id}', { params: { path: { id: 'pinned' } }, body: { name: 'Pinned', alias: 'pinned', steps: [{ action: 'send', template: 'v2-note' }] } });
+    expect(edited.response.status).toBe(200);
+    expect((await api.POST('/automations/{id}/publish', { params: { path: { id: created.data!.id } } })).data?.version).toBe(2);
+    const versions = (await api.GET('/automations/{id}/versions', { params: { path: { id: 'pinned' } } })).data!;
+    expect(versions.items.map((v) => v.version)).toEqual([2, 1]);
+    expect(versions.items[1].steps[1].template).toBe('v1-note');
 
     const done1 = await runReaches(herald, ws.auth, run1, ['PROCESSED']);
     expect(done1.template_version).toBe(1);
-    const steps1 = await runSteps(herald, ws.auth, run1);
+    const steps1 = (await api.GET('/automations/runs/{runId}/steps', { params: { path: { runId: run1 } } })).data!.items;
     expect(steps1.map((s) => [s.action, s.status])).toEqual([['delay', 'PROCESSED'], ['send', 'PROCESSED']]);
     expect(steps1[1].result).toEqual({ messageId: `${run1}:1`, status: 'UNMAPPED' });
 
-    const run2 = (await herald.http.post('/automations/pinned/invoke').set(ws.auth).send({ recipient: 'u1' })).body.runId;
+    const run2 = (await api.POST('/automations/{templateIdOrAlias}/invoke', { params: { path: { templateIdOrAlias: 'pinned' } }, body: { recipient: 'u1' } })).data!.runId;
     const done2 = await runReaches(herald, ws.auth, run2, ['PROCESSED']);
     expect(done2.template_version).toBe(2);
+    const run = (await api.GET('/automations/runs/{runId}', { params: { path: { runId: run2 } } })).data!;
+    expect([run.status, run.template_name, run.kind]).toEqual(['PROCESSED', 'Pinned', 'steps']);
     expect((await runSteps(herald, ws.auth, run2)).map((s) => s.action)).toEqual(['send']);
   });
 

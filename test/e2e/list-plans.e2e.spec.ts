@@ -373,7 +373,7 @@ async function load(herald: TestHerald, workspaces: string[]): Promise<void> {
        status, context, created_at, updated_at, started_at, finished_at)
      SELECT ${ws}, md5('run-' || g)::uuid, ${mark} || '-run-' || g, CASE WHEN s.seq THEN 'sequence' ELSE 'steps' END,
        CASE WHEN NOT s.seq THEN md5('tpl-' || ${pct('tpl')} % 20)::uuid END, CASE WHEN NOT s.seq THEN 1 END, CASE WHEN NOT s.seq THEN 'Template' END,
-       CASE WHEN s.seq THEN 'seq-' || ${pct('seqname')} % 5 END, 'api', ${user}, st.status, '{}'::jsonb, ${created}, ${created}, ${created},
+       CASE WHEN s.seq THEN 'seq-' || ${pct('seqname')} % 5 END, 'api', ${user}, st.status, '{"data": {}, "profile": {}, "recipient": null, "brand": null, "template": null}'::jsonb, ${created}, ${created}, ${created},
        CASE WHEN st.status IN ('PROCESSED', 'CANCELED', 'ERROR') THEN ${created} END
      FROM generate_series(1, $2) g,
        LATERAL (SELECT ${pct('kind')} < 10 AS seq) s,
@@ -420,7 +420,7 @@ async function load(herald: TestHerald, workspaces: string[]): Promise<void> {
   );
   await q(
     `INSERT INTO notification_templates (workspace_id, id, name, channels)
-     SELECT ${ws}, ${mark} || '-n-' || g, 'Notification ' || g, '{"inbox": {"title": "Hi"}}'::jsonb FROM generate_series(1, $2) g`,
+     SELECT ${ws}, ${mark} || '-n-' || g, 'Notification ' || g, '{"inbox": {"title": "Hi", "body": "Hello"}}'::jsonb FROM generate_series(1, $2) g`,
     args,
   );
   for (const table of LOADED) await q(`ANALYZE ${table}`);

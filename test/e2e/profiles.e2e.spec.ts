@@ -1,3 +1,4 @@
+import { apiClient } from '../support/api-client';
 import { startTestHerald, TestHerald } from '../support/test-herald';
 
 let herald: TestHerald;
@@ -9,14 +10,18 @@ afterAll(() => herald?.stop());
 describe('profiles API', () => {
   it('POST deep-merges (creating the profile), PUT replaces, GET reads', async () => {
     const ws = await herald.newWorkspace();
-    await herald.http.get('/profiles/ada').set(ws.auth).expect(404);
-    await herald.http.post('/profiles/ada').set(ws.auth).send({ profile: { email: 'ada@example.com', prefs: { tz: 'UTC', lang: 'en' }, tags: [1, 2] } }).expect(200, { status: 'SUCCESS' });
-    await herald.http.post('/profiles/ada').set(ws.auth).send({ profile: { prefs: { tz: 'CET' }, tags: [3] } }).expect(200);
-    expect((await herald.http.get('/profiles/ada').set(ws.auth)).body).toEqual({
-      profile: { email: 'ada@example.com', prefs: { tz: 'CET', lang: 'en' }, tags: [3] },
-    });
-    await herald.http.put('/profiles/ada').set(ws.auth).send({ profile: { phone: '+4712345678' } }).expect(200);
-    expect((await herald.http.get('/profiles/ada').set(ws.auth)).body).toEqual({ profile: { phone: '+4712345678' } });
+    const api = await apiClient(herald, ws.auth);
+    const path = { params: { path: { userId: 'ada' } } };
+    expect((await api.GET('/profiles/{userId}', path)).error?.type).toBe('not_found_error');
+    const merged = await api.POST('/profiles/{userId}', { ...path, body: { profile: { email: 'ada@example.com', prefs: { tz: 'UTC', lang: 'en' }, tags: [1, 2] } } });
+    expect(merged.data?.status).toBe('SUCCESS');
+    await api.POST('/profiles/{userId}', { ...path, body: { profile: { prefs: { tz: 'CET' }, tags: [3] } } });
+    const read = (await api.GET('/profiles/{userId}', path)).data!;
+    expect(read).toEqual({ profile: { email: 'ada@example.com', prefs: { tz: 'CET', lang: 'en' }, tags: [3] } });
+    // @ts-expect-error the document's Profile has only `profile`: reading another field does not compile
+    expect(read.email).toBeUndefined();
+    expect((await api.PUT('/profiles/{userId}', { ...path, body: { profile: { phone: '+4712345678' } } })).response.status).toBe(200);
+    expect((await api.GET('/profiles/{userId}', path)).data).toEqual({ profile: { phone: '+4712345678' } });
   });
 
   it('PATCH applies JSON Patch and names the failing operation', async () => {

@@ -10,6 +10,8 @@ import { TemporalClientService } from '../../src/temporal/temporal-client.servic
 import { installTemporalRuntime, WorkerHostService } from '../../src/temporal/worker-host.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { readTestServers } from '../setup/test-env';
+import { checkResponses } from './contract-check';
+import type { OpenApiContract } from './openapi-contract';
 
 export interface TestHeraldOptions {
   /** Run the worker in the same app (default true). */
@@ -24,7 +26,12 @@ export interface TestHeraldOptions {
 export interface TestHerald {
   app: NestExpressApplication;
   config: HeraldConfig;
+  /** Requests whose responses must match the OpenAPI document (test/support/contract-check.ts). */
   http: ReturnType<typeof request>;
+  /** Unchecked requests, for tests that deliberately get answers the document does not describe. */
+  rawHttp: ReturnType<typeof request>;
+  /** The live OpenAPI document, with the checker every response goes through. */
+  contract: OpenApiContract;
   db: DataSource;
   temporal: TemporalClientService;
   /** A fresh workspace with its own key, so tests never see each other's data. */
@@ -64,10 +71,13 @@ export async function startTestHerald(options: TestHeraldOptions = {}): Promise<
   if (options.worker ?? true) await app.get(WorkerHostService).start();
   const server = app.getHttpServer();
   const workspaces = app.get(WorkspacesService);
+  const contract = await checkResponses(server);
   return {
     app,
     config,
-    http: request(server),
+    http: contract.http,
+    rawHttp: contract.rawHttp,
+    contract: contract.contract,
     db: app.get(DataSource),
     temporal: app.get(TemporalClientService),
     async newWorkspace() {

@@ -11,7 +11,7 @@ export class SendMessageDto {
   @IsString({ message: 'message.topic must be a string' })
   topic?: string;
 
-  @ApiProperty({ example: { user_id: 'ada' }, description: '{ user_id?, email?, webhook_url? } or { tenant_id }' })
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { user_id: 'ada' }, description: '{ user_id?, email?, webhook_url? } or { tenant_id }' })
   @IsObject({ message: 'message.to must be an object' })
   to: Record<string, unknown>;
 
@@ -21,7 +21,7 @@ export class SendMessageDto {
   @IsString({ message: 'message.template must be a string' })
   template?: string;
 
-  @ApiPropertyOptional({ example: { title: 'Hello', body: 'Plain content without a template' } })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { title: 'Hello', body: 'Plain content without a template' } })
   @IsOptional()
   @IsObject({ message: 'message.content must be an object with title and body' })
   content?: { title?: string; body?: string };
@@ -31,7 +31,7 @@ export class SendMessageDto {
   @IsObject({ message: 'message.data must be a JSON object' })
   data?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ example: { method: 'single', channels: ['email', 'inbox'] } })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { method: 'single', channels: ['email', 'inbox'] } })
   @IsOptional()
   @IsObject({ message: 'message.routing must be an object' })
   routing?: { method?: 'single' | 'all'; channels?: string[] };
@@ -41,7 +41,7 @@ export class SendMessageDto {
   @IsArray({ message: 'message.channels must be an array of channel names' })
   channels?: string[];
 
-  @ApiPropertyOptional({ example: { duration: '10 minutes' } })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { duration: '10 minutes' } })
   @IsOptional()
   @IsObject({ message: 'message.delay must be { duration } or { until }' })
   delay?: { duration?: string | number; until?: string };

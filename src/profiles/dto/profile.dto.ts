@@ -12,7 +12,7 @@ export class ProfilePatchDto {
     description: 'RFC 6902 JSON Patch operations',
     example: [{ op: 'replace', path: '/plan', value: 'enterprise' }],
     type: 'array',
-    items: { type: 'object' },
+    items: { type: 'object', additionalProperties: true },
   })
   @IsArray({ message: 'patch must be an array of JSON Patch operations' })
   patch: Array<Record<string, unknown>>;

@@ -7,7 +7,7 @@ export class PutTenantDto {
   @IsString({ message: 'name must be a string' })
   name: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ type: String, nullable: true })
   @IsOptional()
   @MaxLength(512)
   @IsString({ message: 'parent_tenant_id must be a string' })

@@ -51,7 +51,7 @@ class RunContextFields {
 }
 
 export class AdHocAutomationDto {
-  @ApiProperty({ type: 'array', items: { type: 'object' } })
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } })
   steps: unknown;
 
   @ApiPropertyOptional()
