@@ -36,7 +36,14 @@ export const TemplateVersionsSchema = component(
 
 export const SequencesSchema = component(
   'Sequences',
-  z.object({ items: z.array(z.object({ name: z.string(), description: z.string(), singleton: z.boolean() })) }),
+  z.object({
+    items: z.array(z.object({
+      name: z.string(),
+      description: z.string(),
+      singleton: z.boolean(),
+      steps: z.array(StepSchema).nullable().describe('its outline in the step language (drawn read-only by the Studio), or null'),
+    })),
+  }),
 );
 
 export const InvokedSchema = component('Invoked', z.object({ runId: z.string() }));
@@ -78,6 +85,8 @@ export const RunStepsSchema = component(
   z.object({
     run_id: z.string(),
     status: z.enum(RUN_STATUSES),
+    wakes_at: dateTime().nullable().describe('while WAITING: when its timer or timeout is due'),
+    definition: z.array(StepSchema).nullable().describe('the steps as the run pinned them (null for a code sequence)'),
     items: z.array(
       z.object({
         path: z.string().describe('the step index, nested as 1.paths.0.steps.2'),
@@ -90,6 +99,17 @@ export const RunStepsSchema = component(
         message_id: z.string().nullable(),
       }),
     ),
+  }),
+);
+
+export const StepJsonSchemaSchema = component(
+  'StepLanguageSchema',
+  z.object({
+    actions: z.array(z.object({
+      action: z.enum(ACTIONS),
+      description: z.string(),
+      schema: jsonObject().describe("JSON Schema (draft 2020-12) of the step's input; each field's help is its description"),
+    })),
   }),
 );
 

@@ -1,9 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { WorkspaceId } from '../common/auth/workspace.decorator';
 import { DASHBOARD_WINDOW_NAMES, DashboardWindowName } from './dashboard-window';
-import { dashboardResponseSchema } from './dashboard.responses';
+import { ApiResponses } from '../common/openapi/api-responses.decorator';
+import { dashboardSchema } from './dashboard.responses';
 import { DashboardService } from './dashboard.service';
 
 export class DashboardQueryDto {
@@ -13,8 +14,6 @@ export class DashboardQueryDto {
   window?: DashboardWindowName;
 }
 
-const errorBody = { type: 'object', properties: { message: { type: 'string' }, type: { type: 'string' } } } as const;
-
 @ApiTags('dashboard')
 @ApiBearerAuth()
 @Controller('dashboard')
@@ -23,10 +22,7 @@ export class DashboardController {
 
   @Get()
   @ApiOperation({ summary: "The workspace's inbound events, runs, messages, delivery funnel per template and outbound health for the last hour, day or week" })
-  @ApiOkResponse({ schema: dashboardResponseSchema as object })
-  @ApiBadRequestResponse({ description: 'window is not hour, day or week', schema: errorBody })
-  @ApiUnauthorizedResponse({ description: 'missing or unknown API key', schema: errorBody })
-  @ApiServiceUnavailableResponse({ description: 'Postgres unavailable; retry after Retry-After seconds', schema: errorBody })
+  @ApiResponses({ 200: dashboardSchema, errors: { 400: 'window is not hour, day or week' } })
   get(@WorkspaceId() ws: string, @Query() q: DashboardQueryDto) {
     return this.dashboard.dashboard(ws, q.window ?? 'hour');
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { component } from '../common/openapi/schemas';
 
 const count = z.number().int().min(0);
 /** One series per key, one entry per bucket (zeros included), and the key's total over the window. */
@@ -20,7 +21,7 @@ export const funnelEntrySchema = z.object({
   clicked_rate: rate.describe('clicked / sent; null when sent is 0'),
 });
 
-export const dashboardSchema = z.object({
+export const dashboardSchema = component('Dashboard', z.object({
   window: z.enum(['hour', 'day', 'week']),
   from: z.iso.datetime().describe('start of the first bucket (inclusive)'),
   to: z.iso.datetime().describe('end of the last bucket (exclusive); the last bucket is the current one'),
@@ -37,9 +38,8 @@ export const dashboardSchema = z.object({
     oldest_pending_at: z.iso.datetime().nullable().describe('when the oldest pending event was written'),
     last_error: z.object({ at: z.iso.datetime(), message: z.string() }).nullable().describe("the integration's last send error"),
   }),
-});
+}));
 
 export type Dashboard = z.infer<typeof dashboardSchema>;
 export type FunnelEntry = z.infer<typeof funnelEntrySchema>;
 
-export const dashboardResponseSchema = z.toJSONSchema(dashboardSchema, { target: 'openapi-3.0' });

@@ -66,6 +66,28 @@ export const ReplaySchema = component(
   }),
 );
 
+export const BulkReplaySchema = component(
+  'BulkEventReplay',
+  z.object({
+    id: z.string(),
+    status: z.enum(['RUNNING', 'COMPLETED', 'CANCELED']),
+    filter: z.object({ type: z.string().optional(), event: z.string().optional(), status: z.string().optional() }).describe("the event log's filter it replays"),
+    max_events: z.int(),
+    progress: z.object({
+      total: z.int().describe('events matching when it started (at most max_events)'),
+      processed: z.int(),
+      runs_started: z.int(),
+      problems: z.int(),
+    }),
+    last_problem: z.string().nullable(),
+    workflow_id: z.string().describe('event-replay:<workspace>:<id>'),
+    created_at: dateTime(),
+    updated_at: dateTime(),
+    finished_at: dateTime().nullable(),
+  }),
+);
+export const BulkReplayPageSchema = page('BulkEventReplayPage', BulkReplaySchema);
+
 export const EventLinksSchema = component('EventAutomations', z.object({ event_id: z.string(), items: z.array(MappingTargetSchema) }));
 
 export const EventLinkSchema = component('EventAutomationLink', MappingTargetSchema.extend({ event_id: z.string() }));

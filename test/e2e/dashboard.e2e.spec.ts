@@ -164,7 +164,9 @@ describe('GET /dashboard', () => {
     const doc = (await herald.http.get('/docs/openapi.json').expect(200)).body;
     const op = doc.paths['/dashboard'].get;
     expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '503']);
-    const schema = op.responses['200'].content['application/json'].schema;
+    const ref = op.responses['200'].content['application/json'].schema.$ref as string;
+    expect(ref).toBe('#/components/schemas/Dashboard');
+    const schema = doc.components.schemas.Dashboard;
     expect(Object.keys(schema.properties).sort()).toEqual(['bucket_seconds', 'buckets', 'events', 'from', 'funnel', 'messages', 'outbound', 'runs', 'to', 'window']);
     expect(schema.properties.funnel.items.properties.delivered_rate.nullable).toBe(true);
   });

@@ -19,6 +19,9 @@ beforeAll(() => {
 const node = (page: Page, path: string) => page.locator(`[data-node-path="${path}"]`);
 const panelField = (page: Page, name: string) => page.locator(`.step-panel [data-field="${name}"] :is(input, select, textarea)`);
 const focusedNode = (page: Page) => page.evaluate('document.activeElement?.getAttribute("data-node-path") ?? null');
+/** Focus moves when Preact re-renders after the key: poll for it. */
+const focusMovesTo = (page: Page, path: string) =>
+  waitUntil(async () => (await focusedNode(page)) === path, { what: `focus on node ${path}`, timeoutMs: 5_000 });
 
 async function addStep(page: Page, list: string, index: number, action: string) {
   await page.click(`[data-insert="${list}|${index}"]`);
@@ -98,15 +101,15 @@ describe('Studio designer', () => {
     // Keyboard: arrows follow the drawing (down into the branch, across its paths), Enter edits.
     await node(page, '0').focus();
     await page.keyboard.press('ArrowDown');
-    expect(await focusedNode(page)).toBe('1');
+    await focusMovesTo(page, '1');
     await page.keyboard.press('ArrowDown');
-    expect(await focusedNode(page)).toBe('1.paths[0].0');
+    await focusMovesTo(page, '1.paths[0].0');
     await page.keyboard.press('ArrowRight');
-    expect(await focusedNode(page)).toBe('1.default.0');
+    await focusMovesTo(page, '1.default.0');
     await page.keyboard.press('ArrowDown');
-    expect(await focusedNode(page)).toBe('2');
+    await focusMovesTo(page, '2');
     await page.keyboard.press('Enter');
-    expect(await page.evaluate('document.activeElement?.closest(".step-panel") !== null')).toBe(true);
+    await waitUntil(async () => (await page.evaluate('document.activeElement?.closest(".step-panel") !== null')) === true, { what: 'focus in the side panel', timeoutMs: 5_000 });
     // Copy and paste a step, then delete the copy.
     await node(page, '3').focus();
     await page.keyboard.press('Control+c');

@@ -248,6 +248,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/automations/step-schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The step language as JSON Schema, one per action, with each field's help (the Studio's designer forms) */
+        get: operations["templates_stepSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/broadcasts": {
         parameters: {
             query?: never;
@@ -345,6 +362,23 @@ export interface paths {
         put?: never;
         /** Start a DRAFT (SCHEDULED until send_at, else RUNNING) */
         post: operations["broadcasts_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's inbound events, runs, messages, delivery funnel per template and outbound health for the last hour, day or week */
+        get: operations["dashboard_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -500,6 +534,58 @@ export interface paths {
         get: operations["inbound_listRejections"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/inbound/replays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Bulk replays, newest first */
+        get: operations["eventReplays_list"];
+        put?: never;
+        /** Replay every logged event matching the log's filter (type, event, status) through today's links, oldest first, as a durable job with progress */
+        post: operations["eventReplays_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/inbound/replays/{replayId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A bulk replay's status and progress */
+        get: operations["eventReplays_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/inbound/replays/{replayId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop a running replay after its current page (runs already started go on); 409 if it has ended */
+        post: operations["eventReplays_cancel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1408,6 +1494,39 @@ export interface components {
             has_more: boolean;
             items: components["schemas"]["Broadcast"][];
         };
+        BulkEventReplay: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description the event log's filter it replays */
+            filter: {
+                event?: string;
+                status?: string;
+                type?: string;
+            };
+            /** Format: date-time */
+            finished_at: string | null;
+            id: string;
+            last_problem: string | null;
+            max_events: number;
+            progress: {
+                problems: number;
+                processed: number;
+                runs_started: number;
+                /** @description events matching when it started (at most max_events) */
+                total: number;
+            };
+            /** @enum {string} */
+            status: "RUNNING" | "COMPLETED" | "CANCELED";
+            /** Format: date-time */
+            updated_at: string;
+            /** @description event-replay:<workspace>:<id> */
+            workflow_id: string;
+        };
+        BulkEventReplayPage: {
+            cursor: string | null;
+            has_more: boolean;
+            items: components["schemas"]["BulkEventReplay"][];
+        };
         CancelDto: {
             cancelation_token?: string;
             run_id?: string;
@@ -1438,6 +1557,96 @@ export interface components {
              * @example rudderstack 2026-05
              */
             name: string;
+        };
+        Dashboard: {
+            /** @description hour: 60 (60 buckets), day: 1800 (48), week: 3600 (168) */
+            bucket_seconds: number;
+            /** @description each bucket start, oldest first */
+            buckets: string[];
+            /** @description keys: identify, track, group, page, screen, alias */
+            events: {
+                /** @description inbound events accepted per bucket, by key */
+                series: {
+                    [key: string]: number[];
+                };
+                /** @description inbound events accepted in the window, by key */
+                totals: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * Format: date-time
+             * @description start of the first bucket (inclusive)
+             */
+            from: string;
+            /** @description per notification template, by sent (descending), at most 50 */
+            funnel: {
+                /** @description of those, reached CLICKED */
+                clicked: number;
+                /** @description clicked / sent; null when sent is 0 */
+                clicked_rate: number | null;
+                /** @description of those, reached DELIVERED or later (an opened email counts) */
+                delivered: number;
+                /** @description delivered / sent; null when sent is 0 */
+                delivered_rate: number | null;
+                /** @description of those, reached OPENED or later */
+                opened: number;
+                /** @description opened / sent; null when sent is 0 */
+                opened_rate: number | null;
+                /** @description messages of the template that reached SENT or a later stage, sent in the window */
+                sent: number;
+                /** @description the notification template id */
+                template: string;
+            }[];
+            /** @description keys: the message statuses (ENQUEUED, SENT, DELIVERED, OPENED, CLICKED, UNDELIVERABLE, ...) */
+            messages: {
+                /** @description transitions into the status per bucket, by key */
+                series: {
+                    [key: string]: number[];
+                };
+                /** @description transitions into the status in the window, by key */
+                totals: {
+                    [key: string]: number;
+                };
+            };
+            outbound: {
+                /** @description the integration's last send error */
+                last_error: {
+                    /** Format: date-time */
+                    at: string;
+                    message: string;
+                } | null;
+                /**
+                 * Format: date-time
+                 * @description when the oldest pending event was written
+                 */
+                oldest_pending_at: string | null;
+                /** @description events in the RudderStack outbox not yet sent */
+                pending: number;
+            };
+            /** @description keys: started (runs created), PROCESSED, CANCELED, ERROR (runs reaching that final status) */
+            runs: {
+                /** @description runs in these statuses now */
+                active: {
+                    PROCESSING: number;
+                    WAITING: number;
+                };
+                /** @description runs per bucket, by key */
+                series: {
+                    [key: string]: number[];
+                };
+                /** @description runs in the window, by key */
+                totals: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * Format: date-time
+             * @description end of the last bucket (exclusive); the last bucket is the current one
+             */
+            to: string;
+            /** @enum {string} */
+            window: "hour" | "day" | "week";
         };
         DeliverySettings: {
             default_timezone: string | null;
@@ -1872,6 +2081,19 @@ export interface components {
         } | {
             tenant_id: string;
         };
+        ReplayBodyDto: {
+            /** @description event name (track/page/screen) or event id such as track/Signed Up */
+            event?: string;
+            /**
+             * @description replay at most this many events (oldest first)
+             * @default 10000
+             */
+            max_events: number;
+            /** @enum {string} */
+            status?: "pending" | "processed" | "duplicate" | "unmapped" | "failed";
+            /** @enum {string} */
+            type?: "identify" | "track" | "group" | "page" | "screen" | "alias";
+        };
         RudderstackIntegration: {
             data_plane_url: string;
             enabled: boolean;
@@ -1962,6 +2184,8 @@ export interface components {
             items: components["schemas"]["Run"][];
         };
         RunSteps: {
+            /** @description the steps as the run pinned them (null for a code sequence) */
+            definition: components["schemas"]["Step"][] | null;
             items: {
                 action: string;
                 /** Format: date-time */
@@ -1979,6 +2203,11 @@ export interface components {
             run_id: string;
             /** @enum {string} */
             status: "PROCESSING" | "WAITING" | "PROCESSED" | "CANCELED" | "ERROR";
+            /**
+             * Format: date-time
+             * @description while WAITING: when its timer or timeout is due
+             */
+            wakes_at: string | null;
         };
         Schedule: {
             at?: string;
@@ -2110,6 +2339,8 @@ export interface components {
                 description: string;
                 name: string;
                 singleton: boolean;
+                /** @description its outline in the step language (drawn read-only by the Studio), or null */
+                steps: components["schemas"]["Step"][] | null;
             }[];
         };
         Step: {
@@ -2117,6 +2348,17 @@ export interface components {
             action: "send" | "delay" | "wait-for" | "cancel" | "fetch-data" | "update-profile" | "get-profile" | "invoke" | "branch" | "throttle" | "add-to-batch" | "exit" | "subscribe" | "send-list";
         } & {
             [key: string]: unknown;
+        };
+        StepLanguageSchema: {
+            actions: {
+                /** @enum {string} */
+                action: "send" | "delay" | "wait-for" | "cancel" | "fetch-data" | "update-profile" | "get-profile" | "invoke" | "branch" | "throttle" | "add-to-batch" | "exit" | "subscribe" | "send-list";
+                description: string;
+                /** @description JSON Schema (draft 2020-12) of the step's input; each field's help is its description */
+                schema: {
+                    [key: string]: unknown;
+                };
+            }[];
         };
         SubscriptionTopic: {
             allowed_channels: ("email" | "inbox" | "webhook")[] | null;
@@ -2941,6 +3183,28 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    templates_stepSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepLanguageSchema"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     broadcasts_list: {
         parameters: {
             query?: {
@@ -3215,6 +3479,40 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    dashboard_get: {
+        parameters: {
+            query?: {
+                /** @description hour: 60 × 1 min, day: 48 × 30 min, week: 168 × 1 h */
+                window?: "hour" | "day" | "week";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description window is not hour, day or week */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3540,6 +3838,132 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    eventReplays_list: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkEventReplayPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    eventReplays_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayBodyDto"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkEventReplay"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    eventReplays_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                replayId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkEventReplay"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    eventReplays_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                replayId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkEventReplay"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description no such replay */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the replay has already ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };

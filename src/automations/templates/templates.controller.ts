@@ -7,7 +7,7 @@ import { stepJsonSchema } from './step-json-schema';
 import { TemplateBodyDto } from './dto/template.dto';
 import { TemplatesService } from './templates.service';
 import { ApiResponses } from '../../common/openapi/api-responses.decorator';
-import { PublishedSchema, SequencesSchema, TemplatePageSchema, TemplateSchema, TemplateVersionsSchema } from '../automations.responses';
+import { PublishedSchema, SequencesSchema, StepJsonSchemaSchema, TemplatePageSchema, TemplateSchema, TemplateVersionsSchema } from '../automations.responses';
 
 @ApiTags('automations')
 @ApiBearerAuth()
@@ -37,6 +37,7 @@ export class TemplatesController {
   }
 
   @Get('step-schema')
+  @ApiResponses({ 200: StepJsonSchemaSchema })
   @ApiOperation({ summary: "The step language as JSON Schema, one per action, with each field's help (the Studio's designer forms)" })
   stepSchema() {
     return stepJsonSchema();
