@@ -314,6 +314,25 @@ const NO_PARAM_WRITES: Record<string, Array<{ body: () => unknown; headers?: Aut
       },
     },
   ],
+  'POST /inbound/replays': [
+    {
+      body: () => ({ event: a.loggedEvent }),
+      status: [202],
+      why: "B's replay of the event name A logged: only B's own log is read, and A's events start no run",
+      check: async (res) => {
+        expect(res.body.id).not.toBe(a.replayId);
+        const done = await waitUntil(async () => {
+          const r = (await herald.http.get(`/inbound/replays/${res.body.id}`).set(B.auth)).body;
+          return r.status !== 'RUNNING' ? r : undefined;
+        }, { what: "B's replay to end" });
+        const mine = (await herald.http.get('/inbound/events/log').query({ event: a.loggedEvent, limit: 500 }).set(B.auth)).body.items ?? [];
+        expect(done.progress.total).toBeLessThanOrEqual(mine.length);
+        // No run of B's carries A's event (its body holds A's secret).
+        const leaked = (await herald.db.query("SELECT count(*)::int AS n FROM automation_runs WHERE workspace_id = $1 AND context::text LIKE $2", [B.id, `%${a.eventSecret}%`]))[0].n;
+        expect(leaked).toBe(0);
+      },
+    },
+  ],
   'POST /keys': [
     {
       body: () => ({ name: 'B second key' }),
