@@ -85,7 +85,6 @@ export const RunStepsSchema = component(
   z.object({
     run_id: z.string(),
     status: z.enum(RUN_STATUSES),
-    wakes_at: dateTime().nullable().describe('while WAITING: when its timer or timeout is due'),
     definition: z.array(StepSchema).nullable().describe('the steps as the run pinned them (null for a code sequence)'),
     items: z.array(
       z.object({

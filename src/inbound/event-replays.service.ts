@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { SA_WORKSPACE } from '../../workflows/shared/search-attributes';
@@ -13,7 +12,6 @@ import { conflict, notFound } from '../common/errors/api-error';
 import { Keyset, Page } from '../common/http/pagination';
 import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
 import { TemporalClientService } from '../temporal/temporal-client.service';
-import { temporalFailure } from '../temporal/temporal-errors';
 import { applyLogFilter, LogFilter } from './event-log.service';
 import { InboundEvent } from './inbound-event.entity';
 
@@ -81,19 +79,16 @@ export class EventReplaysService {
     if (total > 0) {
       const input: EventReplayInput = { workspaceId, replayId: id, pageSize: this.config.replays.pageSize, pagesPerRun: this.config.replays.pagesPerRun };
       try {
-        await this.temporal.withDeadline(() =>
-          this.temporal.client.workflow.start('eventReplayWorkflow', {
-            taskQueue: this.temporal.taskQueue,
-            workflowId,
-            args: [input],
-            workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-            typedSearchAttributes: [{ key: SA_WORKSPACE, value: workspaceId }],
-          }),
-        );
+        await this.temporal.startIdempotent('eventReplayWorkflow', {
+          taskQueue: this.temporal.taskQueue,
+          workflowId,
+          args: [input],
+          typedSearchAttributes: [{ key: SA_WORKSPACE, value: workspaceId }],
+        });
       } catch (err) {
         // Nothing ran: the replay is not left RUNNING with no workflow behind it.
         await this.db.query('DELETE FROM event_replays WHERE workspace_id = $1 AND id = $2', [workspaceId, id]);
-        throw temporalFailure(err, this.config.retryAfterSeconds);
+        throw err;
       }
     }
     return toView(row);
@@ -117,13 +112,14 @@ export class EventReplaysService {
 
   /** Stops a running replay after its current page (the runs already started go on). */
   async cancel(workspaceId: string, id: string): Promise<ReplayView> {
-    // An UPDATE answers [rows, count] through TypeORM.
+    const current = await this.row(workspaceId, id);
+    // An UPDATE answers [rows, count] through TypeORM. RUNNING is compared again: a page may end it meanwhile.
     const [rows] = (await this.db.query(
       `UPDATE event_replays SET status = 'CANCELED', finished_at = now(), updated_at = now()
        WHERE workspace_id = $1 AND id = $2 AND status = 'RUNNING' RETURNING *`,
-      [workspaceId, (await this.row(workspaceId, id)).id],
+      [workspaceId, current.id],
     )) as [ReplayRow[], number];
-    if (!rows[0]) throw conflict(`replay ${id} has already ended (${(await this.row(workspaceId, id)).status})`);
+    if (!rows[0]) throw conflict(`replay ${id} has already ended`);
     return toView(rows[0]);
   }
 

@@ -82,7 +82,7 @@ function TemplateEditor({ id }) {
   const loaded = useLoad(() => (isNew ? Promise.resolve(null) : get(`/automations/${enc(id)}`)), [id]);
   if (loaded.error) return html`<div class="card"><p><a href="#/automations">← Automations</a></p><${ErrorBox} error=${loaded.error} /></div>`;
   if (loaded.data === undefined) return html`<p class="muted">Loading…</p>`;
-  return html`<${EditorForm} id=${id} template=${loaded.data} onChanged=${loaded.reload} />`;
+  return html`<${EditorForm} template=${loaded.data} onChanged=${loaded.reload} />`;
 }
 
 const FIRST_STEPS = [{ action: 'delay', duration: '1 hour' }, { action: 'send', template: 'welcome' }];
@@ -90,7 +90,7 @@ const FIRST_STEPS = [{ action: 'delay', duration: '1 hour' }, { action: 'send', 
 /** The editor's fields, compared to tell a draft with unsaved changes. */
 const snapshot = (f) => JSON.stringify([f.name, f.alias, f.token, f.recipient, f.steps]);
 
-function EditorForm({ id, template, onChanged }) {
+function EditorForm({ template, onChanged }) {
   const isNew = !template;
   const [name, setName] = useState(template?.name ?? '');
   const [alias, setAlias] = useState(template?.alias ?? '');

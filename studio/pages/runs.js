@@ -60,7 +60,7 @@ export function RunsPage({ query }) {
 export function RunPage({ id }) {
   const run = useLoad(async () => {
     const [r, steps] = await Promise.all([get(`/automations/runs/${enc(id)}`), get(`/automations/runs/${enc(id)}/steps`)]);
-    return { ...r, steps: steps.items, definition: steps.definition, wakes_at: steps.wakes_at ?? r.wakes_at };
+    return { ...r, steps: steps.items, definition: steps.definition };
   }, [id], { pollMs: 1500, poll: (r) => ACTIVE.includes(r.status) });
   const [cancel, setCancel] = useState(null);
   const r = run.data;

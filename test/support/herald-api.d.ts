@@ -2203,11 +2203,6 @@ export interface components {
             run_id: string;
             /** @enum {string} */
             status: "PROCESSING" | "WAITING" | "PROCESSED" | "CANCELED" | "ERROR";
-            /**
-             * Format: date-time
-             * @description while WAITING: when its timer or timeout is due
-             */
-            wakes_at: string | null;
         };
         Schedule: {
             at?: string;

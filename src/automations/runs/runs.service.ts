@@ -62,7 +62,7 @@ export class RunsService {
       }
     });
     // `definition`: the steps as the run pinned them, so a drawing of the run is of what it ran.
-    return { run_id: runId, status: run.status, wakes_at: run.status === 'WAITING' ? run.wake_at?.toISOString() ?? null : null, definition: run.steps ?? null, items };
+    return { run_id: runId, status: run.status, definition: run.steps ?? null, items };
   }
 
   async row(workspaceId: string, runId: string): Promise<RunRow> {
