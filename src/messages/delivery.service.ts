@@ -26,6 +26,11 @@ import { faultPoint } from '../common/fault-injection';
 import { MessagesService } from './messages.service';
 import { SecretsService } from './secrets.service';
 import { addEmailTracking } from './tracking/html-tracking';
+import { ProviderDeliveryService, RateLimitedError } from './provider-delivery.service';
+import { ProvidersService } from '../providers/providers.service';
+import { PROVIDER_CHANNELS, ProviderChannel } from '../providers/provider.types';
+import { e164 } from './channels/phone-number';
+import { pushTokensOf } from './channels/push-tokens';
 
 /** Attempts per channel before it counts as failed (and `single` routing moves on). */
 export const MAX_CHANNEL_ATTEMPTS = 4;
@@ -44,7 +49,7 @@ export type ChannelOutcome =
   | { kind: 'canceled' };
 
 type Claim =
-  | { kind: 'claimed'; attempt: number; recipient: string | null; content: JsonObject; address: string | null }
+  | { kind: 'claimed'; attempt: number; recipient: string | null; content: JsonObject; address: string | null; plan: string[] | null }
   | { kind: 'busy'; leaseLeftMs: number }
   | { kind: 'accepted' }
   | { kind: 'unconfirmed' }
@@ -67,7 +72,7 @@ export class RetryDelivery extends Error {
  */
 @Injectable()
 export class DeliveryService {
-  private readonly transports: Record<ChannelName, ChannelTransport>;
+  private readonly transports: Partial<Record<ChannelName, ChannelTransport>>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -84,6 +89,8 @@ export class DeliveryService {
     email: EmailChannel,
     inbox: InboxChannel,
     webhook: WebhookChannel,
+    private readonly providers: ProvidersService,
+    private readonly providerDelivery: ProviderDeliveryService,
   ) {
     this.transports = { email, inbox, webhook };
   }
@@ -114,7 +121,7 @@ export class DeliveryService {
     // An email-only recipient (`to: { email }`) has no profile and no inbox. A run's send step to
     // the run's own recipient brings the run's profile (the stored one, loaded when the run
     // started, as its profile steps changed it); other sends read the stored profile now.
-    const isUser = Boolean(recipient) && (Boolean(to.user_id) || recipient !== to.email);
+    const isUser = Boolean(recipient) && (Boolean(to.user_id) || (recipient !== to.email && recipient !== to.phone_number));
     const stored = isUser && recipient && !req.profileLoaded ? await this.profiles.get(workspaceId, recipient) : null;
     const profile = deepMerge(deepMerge(stored ?? {}, req.profile ?? {}), isPlainObject(inline.profile) ? inline.profile : {});
     const data = deepMerge(req.data ?? {}, isPlainObject(inline.data) ? inline.data : {});
@@ -156,11 +163,25 @@ export class DeliveryService {
         return { messageId, channels: [], method: routing?.method ?? 'single', holdUntil: until };
       }
     }
+    const phone = stringOr(to.phone_number) ?? stringOr(profile.phone_number);
+    const tokens = pushTokensOf(to, profile);
+    const slack = (isPlainObject(to.slack) ? to.slack : isPlainObject(profile.slack) ? profile.slack : {}) as JsonObject;
     const addresses: Record<ChannelName, string | null> = {
       email: stringOr(to.email) ?? stringOr(profile.email),
       inbox: isUser ? recipient : null,
       webhook: stringOr(to.webhook_url) ?? stringOr(profile.webhook_url) ?? stringOr((profile.webhook as JsonObject | undefined)?.url) ?? template?.channels.webhook?.url ?? null,
+      sms: phone ? e164(phone) : null,
+      push: tokens.firebase.length + tokens.apn.length + tokens.expo.length ? 'tokens' : null,
+      // A chat message goes to the recipient's Slack channel, else to where the provider posts (its webhook, its default channel).
+      chat: stringOr(slack.channel) ?? '',
     };
+    // Each provider channel's providers in the order they are tried, fixed for this message.
+    const plans: Partial<Record<ChannelName, string[]>> = {};
+    for (const channel of order) {
+      if (!(PROVIDER_CHANNELS as readonly string[]).includes(channel)) continue;
+      const ids = await this.providers.rankedIds(workspaceId, channel as ProviderChannel);
+      if (ids.length || channel !== 'email') plans[channel] = ids;
+    }
     const skipped: string[] = [];
     const channels: ChannelName[] = [];
     let suppressed: string | null = null;
@@ -171,7 +192,9 @@ export class DeliveryService {
       } else if (channel === 'email' && addresses.email && (suppressed = await this.suppressions.isSuppressed(workspaceId, addresses.email))) {
         skipped.push(`email: the address is on the suppression list (${suppressed})`);
       }
-      else if (!addresses[channel]) skipped.push(`${channel}: ${channel === 'inbox' ? 'no user id' : `no ${channel === 'email' ? 'email address' : 'webhook URL'}`}`);
+      else if (channel === 'sms' && phone && !addresses.sms) skipped.push(`sms: ${JSON.stringify(phone)} is not a valid phone number in E.164 form (+ and country code)`);
+      else if (plans[channel] && !plans[channel]!.length) skipped.push(`${channel}: no ${channel} provider configured`);
+      else if (addresses[channel] === null) skipped.push(`${channel}: ${MISSING_ADDRESS[channel]}`);
       else channels.push(channel);
     }
     const method = routing?.method ?? 'single';
@@ -181,12 +204,13 @@ export class DeliveryService {
       return { messageId, final: 'UNROUTABLE', channels: [], method };
     }
 
-    const rendered: JsonObject = { addresses };
+    const rendered: JsonObject = { addresses, providers: plans as JsonObject };
     try {
       if (unsubscribeUrl) scope.unsubscribe_url = unsubscribeUrl;
       // The hosted preferences page (every topic of the user's), for any message to a user.
       if (isUser && recipient) scope.preferences_url = `${this.config.delivery.publicUrl}/p/${signPreferencesToken({ w: workspaceId, u: recipient }, await this.secrets.trackingSecret())}`;
       for (const channel of channels) rendered[channel] = await this.render(channel, template, content, scope, { workspaceId, messageId });
+      if (isPlainObject(rendered.push)) rendered.push = { ...rendered.push, tokens: tokens as unknown as JsonObject };
       if (unsubscribeUrl && isPlainObject(rendered.email)) {
         rendered.email = { ...rendered.email, headers: { 'List-Unsubscribe': listUnsubscribeHeader(unsubscribeUrl, unsubscribeToken, this.config.unsubscribeMailbox?.address), 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } };
       }
@@ -266,7 +290,10 @@ export class DeliveryService {
         ).catch(() => undefined);
       }, LEASE_RENEW_MS);
       try {
-        const receipt = await this.transports[channel].send({
+        const plan = claim.plan;
+        const receipt = plan
+          ? await this.providerDelivery.send({ workspaceId, messageId, channel, owner, recipient: claim.recipient, content: claim.content, address: claim.address, plan })
+          : await this.transports[channel]!.send({
           workspaceId, messageId, recipient: claim.recipient, content: claim.content, address: claim.address,
           commit: async () => {
             const [, affected] = (await this.db.query(
@@ -281,7 +308,16 @@ export class DeliveryService {
         return { kind: 'accepted', result: await this.accepted(workspaceId, messageId, channel, receipt) };
       } catch (err) {
         if (!(err instanceof ChannelError)) throw err;
-        const final = !err.retryable || claim.attempt >= MAX_CHANNEL_ATTEMPTS;
+        // Provider channels count attempts per provider (ProviderDeliveryService); a rate-limited turn counts for nothing.
+        const final = !err.retryable || (!claim.plan && claim.attempt >= MAX_CHANNEL_ATTEMPTS);
+        if (err instanceof RateLimitedError) {
+          await this.db.query(
+            `UPDATE channel_deliveries SET state = 'retry', attempts = GREATEST(0, attempts - 1), lease_owner = NULL, lease_until = NULL, updated_at = now()
+             WHERE workspace_id = $1 AND message_id = $2 AND channel = $3 AND lease_owner = $4`,
+            [...key, owner],
+          );
+          return { kind: 'retry', error: err.message };
+        }
         if (err.bounced && channel === 'email' && claim.address) await this.suppressions.add(workspaceId, claim.address, 'BOUNCED', err.message);
         await this.db.query(
           `UPDATE channel_deliveries SET state = $4, error = $5, lease_owner = NULL, lease_until = NULL, updated_at = now()
@@ -323,7 +359,7 @@ export class DeliveryService {
       const live = row?.lease_owner && (row.lease_left_ms ?? 0) > 0;
       if (live && (row.state === 'sending' || row.state === 'committing')) return { kind: 'busy' as const, leaseLeftMs: row.lease_left_ms ?? 0 };
       // The owner died past its commit point: the provider may have accepted it.
-      if (row?.state === 'committing' && channel === 'email') return { kind: 'unconfirmed' as const };
+      if (row?.state === 'committing' && (channel === 'email' || (PROVIDER_CHANNELS as readonly string[]).includes(channel))) return { kind: 'unconfirmed' as const };
       const attempt = (row?.attempts ?? 0) + 1;
       await tx.query(
         `INSERT INTO channel_deliveries (workspace_id, message_id, channel, state, attempts, lease_owner, lease_until)
@@ -339,7 +375,8 @@ export class DeliveryService {
   private claimed(channel: ChannelName, attempt: number, message: { recipient: string | null; content: JsonObject | null }): Claim {
     const content = (message.content ?? {}) as JsonObject;
     const addresses = (content.addresses ?? {}) as Record<string, string | null>;
-    return { kind: 'claimed', attempt, recipient: message.recipient, content: (content[channel] ?? {}) as JsonObject, address: addresses[channel] ?? null };
+    const plans = (content.providers ?? {}) as Record<string, string[] | undefined>;
+    return { kind: 'claimed', attempt, recipient: message.recipient, content: (content[channel] ?? {}) as JsonObject, address: addresses[channel] ?? null, plan: plans[channel] ?? null };
   }
 
   async markUndeliverable(workspaceId: string, messageId: string, error: string): Promise<DeliveryResult> {
@@ -430,6 +467,15 @@ export class DeliveryService {
       const source = template?.channels.inbox ?? { title: content?.title ?? '', body: content?.body ?? '' };
       return { title: await text(source.title), body: await text(source.body), action_url: await text(source.action_url) };
     }
+    if (channel === 'sms') return { text: await text(template?.channels.sms?.text ?? [content?.title, content?.body].filter(Boolean).join('\n')) };
+    if (channel === 'push') {
+      const source = template?.channels.push ?? { title: content?.title ?? '', body: content?.body ?? '' };
+      return { title: await text(source.title), body: await text(source.body), data: (await renderDeep(source.data ?? {}, scope)) as JsonObject };
+    }
+    if (channel === 'chat') {
+      const source = template?.channels.chat ?? { text: [content?.title, content?.body].filter(Boolean).join('\n') };
+      return { text: (await text(source.text)) ?? null, blocks: source.blocks ? ((await renderDeep(source.blocks, scope)) as JsonObject[]) : null };
+    }
     const body = template?.channels.webhook?.body;
     const payload = body ? await renderDeep(body, scope) : { title: content?.title ?? template?.name ?? null, body: content?.body ?? null, data: scope.data };
     return { message_id: ids.messageId, recipient: scope.recipient, notification: template?.id ?? null, ...(payload as JsonObject) };
@@ -446,6 +492,15 @@ async function renderDeep(value: unknown, scope: Record<string, unknown>): Promi
   }
   return value;
 }
+
+const MISSING_ADDRESS: Record<ChannelName, string> = {
+  email: 'no email address',
+  inbox: 'no user id',
+  webhook: 'no webhook URL',
+  sms: 'no phone_number',
+  push: 'no push token (firebaseToken, apn.token, expo.tokens)',
+  chat: 'no Slack channel',
+};
 
 function stringOr(v: unknown): string | null {
   return typeof v === 'string' && v ? v : null;

@@ -6,6 +6,10 @@ import { SuppressionsController } from './suppressions.controller';
 import { SuppressionsService } from './suppressions.service';
 import { WebhookHostsService } from './webhook-hosts.service';
 import { Module } from '@nestjs/common';
+import { ProvidersModule } from '../providers/providers.module';
+import { ProviderDeliveryService } from './provider-delivery.service';
+import { ReceiptsController } from './receipts.controller';
+import { ReceiptsService } from './receipts.service';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { ProfilesModule } from '../profiles/profiles.module';
@@ -26,9 +30,9 @@ import { SendService } from './send.service';
 import { TrackingController } from './tracking/tracking.controller';
 
 @Module({
-  imports: [NotificationsModule, ProfilesModule, TenantsModule, OutboxModule, PreferencesModule],
-  controllers: [DeliverySettingsController, MessagesController, InboxController, TrackingController, SuppressionsController, UnsubscribeController, PreferencesPageController],
-  providers: [DeliveryWindowsService, DeliveryService, MessagesService, SecretsService, SendService, FanOutService, InboxService, EmailChannel, InboxChannel, WebhookChannel, WebhookHostsService, SuppressionsService, UnsubscribeMailboxService],
+  imports: [NotificationsModule, ProfilesModule, TenantsModule, OutboxModule, PreferencesModule, ProvidersModule],
+  controllers: [ReceiptsController, DeliverySettingsController, MessagesController, InboxController, TrackingController, SuppressionsController, UnsubscribeController, PreferencesPageController],
+  providers: [ReceiptsService, ProviderDeliveryService, DeliveryWindowsService, DeliveryService, MessagesService, SecretsService, SendService, FanOutService, InboxService, EmailChannel, InboxChannel, WebhookChannel, WebhookHostsService, SuppressionsService, UnsubscribeMailboxService],
   exports: [DeliveryWindowsService, DeliveryService, MessagesService, SecretsService, FanOutService, UnsubscribeMailboxService, SendService],
 })
 export class MessagesModule {}

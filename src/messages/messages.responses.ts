@@ -58,7 +58,26 @@ export const MessageOutputSchema = component(
 
 export const MessageHistorySchema = component(
   'MessageHistory',
-  z.object({ message_id: z.string(), items: z.array(z.object({ status: MessageStatusSchema, channel: z.string().nullable(), detail: jsonObject().nullable(), at: dateTime() })) }),
+  z.object({
+    message_id: z.string(),
+    items: z.array(z.object({ status: MessageStatusSchema, channel: z.string().nullable(), detail: jsonObject().nullable(), at: dateTime() })),
+    attempts: z
+      .array(
+        z.object({
+          channel: z.string(),
+          provider_id: z.string(),
+          provider: z.string(),
+          state: z.enum(['sending', 'accepted', 'failed']),
+          status_code: z.int().nullable(),
+          response: z.string().nullable(),
+          error: z.string().nullable(),
+          provider_message_id: z.string().nullable(),
+          started_at: dateTime(),
+          finished_at: dateTime().nullable(),
+        }),
+      )
+      .describe('each request to a configured provider, in order (failovers included)'),
+  }),
 );
 
 export const SigningSecretSchema = component(

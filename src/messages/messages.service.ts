@@ -234,7 +234,16 @@ export class MessagesService {
       'SELECT status, channel, detail, at FROM message_events WHERE workspace_id = $1 AND message_id = $2 ORDER BY at, id',
       [workspaceId, messageId],
     )) as Array<{ status: string; channel: string | null; detail: JsonObject | null; at: Date }>;
-    return { message_id: messageId, items: rows.map((r) => ({ status: r.status, channel: r.channel, detail: r.detail, at: r.at.toISOString() })) };
+    const attempts = (await this.db.query(
+      `SELECT channel, provider_id, provider, state, status_code, response, error, provider_message_id, started_at, finished_at
+       FROM delivery_attempts WHERE workspace_id = $1 AND message_id = $2 ORDER BY id`,
+      [workspaceId, messageId],
+    )) as Array<{ channel: string; provider_id: string; provider: string; state: 'sending' | 'accepted' | 'failed'; status_code: number | null; response: string | null; error: string | null; provider_message_id: string | null; started_at: Date; finished_at: Date | null }>;
+    return {
+      message_id: messageId,
+      items: rows.map((r) => ({ status: r.status, channel: r.channel, detail: r.detail, at: r.at.toISOString() })),
+      attempts: attempts.map((a) => ({ ...a, started_at: a.started_at.toISOString(), finished_at: a.finished_at?.toISOString() ?? null })),
+    };
   }
 
   async list(workspaceId: string, filter: { recipient?: string; status?: string; run_id?: string }, limit: number, cursor?: string): Promise<Page<MessageView>> {

@@ -44,9 +44,11 @@ export class SendService {
     const userId = typeof to.user_id === 'string' && to.user_id ? to.user_id : null;
     const email = typeof to.email === 'string' && to.email ? to.email : null;
     const tenantId = typeof to.tenant_id === 'string' && to.tenant_id ? to.tenant_id : null;
+    // A phone number alone is a recipient too (an SMS to someone without a profile).
+    const phone = !userId && !email && typeof to.phone_number === 'string' && to.phone_number ? to.phone_number : null;
     const toMany = ['list_id', 'list_pattern', 'audience_id'].some((k) => to[k] !== undefined && to[k] !== null && to[k] !== '');
-    if (!userId && !email && !tenantId && !toMany) throw badRequest('message.to needs user_id, email, tenant_id, list_id, list_pattern or audience_id');
-    if (toMany && (userId || email || tenantId)) throw badRequest('message.to names one recipient or one group: user_id/email, tenant_id, or one of list_id, list_pattern, audience_id');
+    if (!userId && !email && !phone && !tenantId && !toMany) throw badRequest('message.to needs user_id, email, phone_number, tenant_id, list_id, list_pattern or audience_id');
+    if (toMany && (userId || email || phone || tenantId)) throw badRequest('message.to names one recipient or one group: user_id/email, tenant_id, or one of list_id, list_pattern, audience_id');
     if (email && !isSingleEmailAddress(email)) throw badRequest('message.to.email must be one plain email address (no list, display name or line break)');
     if (!m.template && !m.content) throw badRequest('message needs template or content');
     const nul = firstNulPath(m, 'message');
@@ -70,7 +72,7 @@ export class SendService {
       messageId: requestId,
       requestId,
       runId: null,
-      recipient: userId ?? email,
+      recipient: userId ?? email ?? phone,
       template: m.template ?? null,
       message: null,
       brand: null,
@@ -93,7 +95,7 @@ export class SendService {
       await this.many.sendToMany(workspaceId, requestId, source, { ...request, to: {}, recipient: null }, sendAt);
       return { requestId };
     }
-    if (tenantId && !userId && !email) {
+    if (tenantId && !userId && !email && !phone) {
       await this.db.query(
         'INSERT INTO send_requests (workspace_id, id, tenant_id, request) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
         [workspaceId, requestId, tenantId, JSON.stringify(request)],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const CHANNELS = ['email', 'inbox', 'webhook'] as const;
+export const CHANNELS = ['email', 'inbox', 'webhook', 'sms', 'push', 'chat'] as const;
 export type ChannelName = (typeof CHANNELS)[number];
 
 const emailChannel = z
@@ -12,6 +12,15 @@ const webhookChannel = z
   .object({ url: z.string().regex(/^https?:\/\//, 'url must be an http(s) URL').optional(), body: z.record(z.string(), z.unknown()).optional() })
   .strict();
 
+const smsChannel = z.object({ text: z.string().min(1).max(1600) }).strict();
+const pushChannel = z
+  .object({ title: z.string().min(1), body: z.string(), data: z.record(z.string(), z.unknown()).optional() })
+  .strict();
+const chatChannel = z
+  .object({ text: z.string().optional(), blocks: z.array(z.record(z.string(), z.unknown())).max(50).optional() })
+  .strict()
+  .refine((c) => c.text !== undefined || c.blocks !== undefined, { message: 'chat needs text or blocks', path: ['text'] });
+
 export const routingSchema = z
   .object({ method: z.enum(['single', 'all']).default('single'), channels: z.array(z.enum(CHANNELS)).min(1) })
   .strict();
@@ -21,7 +30,7 @@ export const notificationSchema = z
   .object({
     name: z.string().min(1).max(200),
     channels: z
-      .object({ email: emailChannel.optional(), inbox: inboxChannel.optional(), webhook: webhookChannel.optional() })
+      .object({ email: emailChannel.optional(), inbox: inboxChannel.optional(), webhook: webhookChannel.optional(), sms: smsChannel.optional(), push: pushChannel.optional(), chat: chatChannel.optional() })
       .strict()
       .refine((c) => Object.keys(c).length > 0, { message: 'at least one channel is required' }),
     routing: routingSchema.optional(),

@@ -1000,6 +1000,59 @@ export interface paths {
         patch: operations["profiles_patch"];
         trace?: never;
     };
+    "/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The providers, by channel in the order they are tried */
+        get: operations["providers_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/providers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A provider (secrets masked) */
+        get: operations["providers_get"];
+        /** Create or replace a provider (secrets sealed, shown masked; a secret left out or sent back masked is kept) */
+        put: operations["providers_put"];
+        post?: never;
+        /** Remove a provider (messages prepared with it fail over past it) */
+        delete: operations["providers_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/providers/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A test send through this provider only (no retries, no failover): what it answered */
+        post: operations["providers_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ready": {
         parameters: {
             query?: never;
@@ -1871,6 +1924,22 @@ export interface components {
             };
         };
         MessageHistory: {
+            /** @description each request to a configured provider, in order (failovers included) */
+            attempts: {
+                channel: string;
+                error: string | null;
+                /** Format: date-time */
+                finished_at: string | null;
+                provider: string;
+                provider_id: string;
+                provider_message_id: string | null;
+                response: string | null;
+                /** Format: date-time */
+                started_at: string;
+                /** @enum {string} */
+                state: "sending" | "accepted" | "failed";
+                status_code: number | null;
+            }[];
             items: {
                 /** Format: date-time */
                 at: string;
@@ -1933,6 +2002,12 @@ export interface components {
         Notification: {
             /** @description Liquid content per channel */
             channels: {
+                chat?: {
+                    blocks?: {
+                        [key: string]: unknown;
+                    }[];
+                    text?: string;
+                };
                 email?: {
                     html?: string;
                     subject: string;
@@ -1942,6 +2017,16 @@ export interface components {
                     action_url?: string;
                     body: string;
                     title: string;
+                };
+                push?: {
+                    body: string;
+                    data?: {
+                        [key: string]: unknown;
+                    };
+                    title: string;
+                };
+                sms?: {
+                    text: string;
                 };
                 webhook?: {
                     body?: {
@@ -1955,7 +2040,7 @@ export interface components {
             id: string;
             name: string;
             routing: {
-                channels: ("email" | "inbox" | "webhook")[];
+                channels: ("email" | "inbox" | "webhook" | "sms" | "push" | "chat")[];
                 /** @enum {string} */
                 method: "single" | "all";
             } | null;
@@ -1969,7 +2054,7 @@ export interface components {
             items: components["schemas"]["Notification"][];
         };
         Preference: {
-            custom_routing: ("email" | "inbox" | "webhook")[];
+            custom_routing: ("email" | "inbox" | "webhook" | "sms" | "push" | "chat")[];
             /** @enum {string} */
             default_status: "OPTED_IN" | "OPTED_OUT" | "REQUIRED";
             has_custom_routing: boolean;
@@ -1991,7 +2076,7 @@ export interface components {
             items: {
                 /** Format: date-time */
                 changed_at: string;
-                custom_routing: ("email" | "inbox" | "webhook")[];
+                custom_routing: ("email" | "inbox" | "webhook" | "sms" | "push" | "chat")[];
                 has_custom_routing: boolean;
                 /** @enum {string|null} */
                 previous_status: "OPTED_IN" | "OPTED_OUT" | null;
@@ -2039,6 +2124,42 @@ export interface components {
             patch: {
                 [key: string]: unknown;
             }[];
+        };
+        Provider: {
+            /** @enum {string} */
+            channel: "email" | "sms" | "push" | "chat";
+            /** @description settings; secrets masked (their first four characters at most) */
+            config: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            created_at: string;
+            enabled: boolean;
+            failover_after_ms: number;
+            id: string;
+            max_attempts: number;
+            /** @description lower is tried first */
+            priority: number;
+            provider: string;
+            /** @description messages per second, shared by every worker */
+            rate_limit: number | null;
+            /** @description masked */
+            receipt_secret: string | null;
+            /** @description where the provider posts delivery receipts */
+            receipt_url: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ProviderList: {
+            items: components["schemas"]["Provider"][];
+        };
+        ProviderTestResult: {
+            error: string | null;
+            /** @enum {string|null} */
+            error_kind: "retryable" | "recipient" | "provider" | null;
+            ok: boolean;
+            provider_message_id: string | null;
+            response: string | null;
         };
         PublishedVersion: {
             id: string;
@@ -2356,7 +2477,7 @@ export interface components {
             }[];
         };
         SubscriptionTopic: {
-            allowed_channels: ("email" | "inbox" | "webhook")[] | null;
+            allowed_channels: ("email" | "inbox" | "webhook" | "sms" | "push" | "chat")[] | null;
             /** Format: date-time */
             created_at: string;
             /** @enum {string} */
@@ -2443,7 +2564,7 @@ export interface components {
             };
         };
         TenantDefaultPreference: {
-            custom_routing: ("email" | "inbox" | "webhook")[];
+            custom_routing: ("email" | "inbox" | "webhook" | "sms" | "push" | "chat")[];
             has_custom_routing: boolean;
             /** @description the topic id */
             id: string;
@@ -5246,6 +5367,191 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    providers_list: {
+        parameters: {
+            query?: {
+                channel?: "email" | "sms" | "push" | "chat";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderList"];
+                };
+            };
+            /** @description an unknown channel */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    providers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Provider"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    providers_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    channel: "email" | "sms" | "push" | "chat";
+                    config?: {
+                        [key: string]: unknown;
+                    };
+                    /** @default true */
+                    enabled?: boolean;
+                    /** @default 5m */
+                    failover_after?: string | number;
+                    /** @default 5 */
+                    max_attempts?: number;
+                    /** @default 100 */
+                    priority?: number;
+                    /** @example twilio */
+                    provider: string;
+                    /** @description messages per second */
+                    rate_limit?: number | null;
+                    receipt_secret?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Provider"];
+                };
+            };
+            /** @description a bad id, provider, channel or config field, naming it */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    providers_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    providers_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    text?: string;
+                    to?: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderTestResult"];
+                };
+            };
+            /** @description a missing or bad recipient */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -7,7 +7,10 @@ import type { WorkspacesService } from '../../workspaces/workspaces.service';
  * Routes without an API key (health, tracking, unsubscribe, preferences page, Studio, docs): none
  * of them reads a JSON body; only the preferences page's form is read (below).
  */
-const PUBLIC_PREFIXES = ['/health', '/ready', '/t/', '/u/', '/p/', '/studio', '/docs', '/codec/'];
+const PUBLIC_PREFIXES = ['/health', '/ready', '/t/', '/u/', '/p/', '/studio', '/docs', '/codec/', '/receipts/'];
+/** Providers' delivery receipts: POST /receipts/…, read as text so the route can check its signature over the exact bytes. */
+const RECEIPTS = /^\/receipts\//;
+export const RECEIPT_MAX_BYTES = 64 * 1024;
 /** The hosted preferences page's form: POST /p/<token>, application/x-www-form-urlencoded, small, read as text. */
 const PREFERENCES_FORM = /^\/p\/[^/]+\/?$/;
 /** A form of a few hundred topics fits; anything larger is refused (413) before the route runs. */
@@ -66,8 +69,12 @@ export function bodyGate(maxBodyBytes: number, workspaces: () => WorkspacesServi
   // Text, not qs: the controller parses it with URLSearchParams (no nesting, no prototype keys). Not inflated.
   const formReader = express.text({ type: 'application/x-www-form-urlencoded', limit: PREFERENCES_FORM_MAX_BYTES, inflate: false, defaultCharset: 'utf-8' });
 
+  // Any content type (Twilio's form, a JSON receipt), as text; small; not inflated.
+  const receiptReader = express.text({ type: () => true, limit: RECEIPT_MAX_BYTES, inflate: false, defaultCharset: 'utf-8' });
+
   const parse = (req: Request, res: Response, next: NextFunction) => {
     if (req.method === 'POST' && PREFERENCES_FORM.test(req.path)) return formReader(req, res, next);
+    if (req.method === 'POST' && RECEIPTS.test(req.path)) return receiptReader(req, res, next);
     if (!takesBody(req) && !(req.method === 'POST' && CODEC_PATH.test(req.path))) return next();
     const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
     if (encoding === 'identity') return parser(maxBodyBytes)(req, res, next);
