@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 
 /** How far ahead a send may book its slot; beyond it the send gives way and comes back later. */
 export const RATE_HORIZON_MS = 20_000;
+/** Slots are spaced this much wider than 1/rate, so jitter between slot and arrival never shows the provider more than its limit. */
+const SPACING_MARGIN = 1.05;
 
 /**
  * Per-provider rate limits shared by every worker: each send books the provider's next free slot
@@ -18,7 +20,7 @@ export class ProviderRateLimiter {
   /** Milliseconds to wait for the booked slot, or null when none is free within the horizon. */
   async reserve(workspaceId: string, providerId: string, perSecond: number | null): Promise<number | null> {
     if (!perSecond) return 0;
-    const spacingMs = 1000 / perSecond;
+    const spacingMs = (1000 / perSecond) * SPACING_MARGIN;
     const rows = (await this.db.query(
       `INSERT INTO provider_rate_slots AS s (workspace_id, provider_id, next_slot_at) VALUES ($1, $2, clock_timestamp() + make_interval(secs => $3 / 1000.0))
        ON CONFLICT (workspace_id, provider_id) DO UPDATE SET next_slot_at = GREATEST(s.next_slot_at, clock_timestamp()) + make_interval(secs => $3 / 1000.0)
