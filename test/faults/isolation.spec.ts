@@ -66,6 +66,8 @@ const a = {
   audienceId: `a-audience-${sfx}`,
   broadcastId: '',
   replayId: '',
+  providerId: `a-provider-${sfx}`,
+  providerToken: `a-provider-token-${sfx}`,
   scheduleId: `a-schedule-${sfx}`,
 };
 const mappedEventId = () => `track/${a.mappedEvent}`;
@@ -110,6 +112,7 @@ function paramValues(route: Route, name: string): string[] {
       if (route.path.startsWith('/keys/')) return [a.keyId];
       if (route.path.startsWith('/broadcasts/')) return [a.broadcastId];
       if (route.path.startsWith('/schedules/')) return [a.scheduleId];
+      if (route.path.startsWith('/providers/')) return [a.providerId];
       break;
   }
   throw new Error(`no mapping for path parameter "${name}" of ${route.method} ${route.path}: map it to A's value in isolation.spec.ts`);
@@ -136,6 +139,8 @@ const BODIES: Record<string, unknown> = {
   'PUT /lists/{listId}/subscriptions': { recipients: [{ recipientId: 'b-user' }] },
   'PUT /users/{userId}/preferences/{topicId}': { topic: { status: 'OPTED_IN' } },
   'PUT /tenants/{tenantId}/default_preferences/items/{topicId}': { status: 'OPTED_OUT' },
+  'PUT /providers/{id}': { channel: 'sms', provider: 'twilio', config: { account_sid: `AC${'b'.repeat(32)}`, auth_token: 'b-token-0123456789', from: '+15005550006' } },
+  'POST /providers/{id}/test': { to: { phone_number: '+14155550100' } },
 };
 
 /**
@@ -175,6 +180,7 @@ const EXCEPTIONS: Record<string, { status: number; why: string; creates?: boolea
   'PUT /lists/{listId}': { status: 204, creates: true, why: "creates B's own list with that id" },
   'PUT /schedules/{id}': { status: 200, creates: true, why: "creates B's own schedule with that id (its Temporal Schedule id carries B's workspace)" },
   'PUT /audiences/{audienceId}': { status: 200, creates: true, why: "creates B's own audience with that id (its members are B's profiles)" },
+  'PUT /providers/{id}': { status: 200, creates: true, why: "creates B's own provider with that id (A's secrets are not kept: they are per workspace and provider row)" },
   'POST /lists/{listId}/subscriptions': { status: 204, creates: true, why: "subscribes B's user to B's own list of that id" },
   'PUT /lists/{listId}/subscriptions': { status: 204, creates: true, why: "replaces the subscribers of B's own list of that id" },
   'PUT /lists/{listId}/subscriptions/{userId}': { status: 204, creates: true, why: "subscribes B's user of that id to B's own list (created)" },
@@ -263,7 +269,8 @@ const NO_PARAM_WRITES: Record<string, Array<{ body: () => unknown; headers?: Aut
       check: async (res) => {
         const message = await waitUntil(async () => {
           const m = await herald.http.get(`/messages/${res.body.requestId}`).set(B.auth);
-          return m.status === 200 && m.body.status !== 'ENQUEUED' ? m : undefined;
+          // Held by B's quiet hours (set by PUT /settings/delivery below, in force at some hours of the day) is settled too.
+          return m.status === 200 && (m.body.status !== 'ENQUEUED' || /^QUIET_HOURS/.test(m.body.reason ?? '')) ? m : undefined;
         }, { what: "B's message to settle" });
         assertNoLeak("B's message", message, [a.userId, a.notificationId]);
       },
@@ -294,6 +301,11 @@ const NO_PARAM_WRITES: Record<string, Array<{ body: () => unknown; headers?: Aut
       body: () => ({ default_timezone: 'Asia/Tokyo', quiet_hours: 'Mo-Su 08:00-20:00' }),
       status: [200],
       why: "B's own delivery settings (A's are in the snapshot)",
+      // Lifted again, so B's sends and broadcast checked after it are not held (at some hours of the day they would be).
+      check: async (res) => {
+        expect(res.body.quiet_hours).toBe('Mo-Su 08:00-20:00');
+        await herald.http.put('/settings/delivery').set(B.auth).send({ quiet_hours: null }).expect(200);
+      },
     },
   ],
   'POST /debug': [{ body: () => undefined, status: [200], why: "checks B's own key", check: (res) => expect(res.body.workspace_id).toBe(B.id) }],
@@ -375,6 +387,8 @@ function secrets(): string[] {
     a.runId,
     a.messageId,
     a.signingSecret,
+    a.providerToken,
+    a.providerId,
     a.keyId,
     a.keySecret,
     `${a.keySecret.slice(0, 7)}…`,
@@ -439,6 +453,8 @@ async function snapshotA() {
     `/lists/${a.listId}`,
     `/audiences/${a.audienceId}`,
     `/audiences/${a.audienceId}/members`,
+    `/providers/${a.providerId}`,
+    '/providers',
     `/lists/${a.listId}/subscriptions`,
     '/lists',
     `/broadcasts/${a.broadcastId}`,
@@ -515,6 +531,8 @@ beforeAll(async () => {
   // A: a list with A's user, a draft broadcast to it, and delivery settings.
   await ok(herald.http.put(`/lists/${a.listId}/subscriptions/${a.userId}`).set(A.auth), 204);
   a.replayId = (await ok(herald.http.post('/inbound/replays').set(A.auth).send({ event: a.loggedEvent }), 202)).body.id;
+  // A: an SMS provider with a secret (pointing nowhere reachable).
+  await ok(herald.http.put(`/providers/${a.providerId}`).set(A.auth).send({ channel: 'sms', provider: 'twilio', config: { account_sid: `AC${'a'.repeat(32)}`, auth_token: a.providerToken, from: '+15005550006', api_base_url: 'http://127.0.0.1:9' } }), 200);
   a.broadcastId = (await ok(herald.http.post('/broadcasts').set(A.auth).send({ name: `A broadcast ${sfx}`, list_id: a.listId, template: a.notificationId }), 201)).body.id;
   await ok(herald.http.put('/settings/delivery').set(A.auth).send({ default_timezone: 'Europe/Oslo' }), 200);
   // A: a yearly schedule sending A's notification to A's user (its next runs stay put during the test).

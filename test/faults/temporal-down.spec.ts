@@ -24,7 +24,7 @@ let up: TestHerald;
 let down: TestHerald;
 let ws: Awaited<ReturnType<TestHerald['newWorkspace']>>;
 let routes: Route[] = [];
-const ids = { userId: 'td-user', tenantId: 'td-tenant', notificationId: 'td-note', alias: 'td-flow', templateId: '', runId: '', messageId: '', logId: '', keyId: '', scheduleId: 'td-schedule', listId: 'td.list', audienceId: 'td-audience', broadcastId: '', replayId: '' };
+const ids = { userId: 'td-user', tenantId: 'td-tenant', notificationId: 'td-note', alias: 'td-flow', templateId: '', runId: '', messageId: '', logId: '', keyId: '', scheduleId: 'td-schedule', listId: 'td.list', audienceId: 'td-audience', broadcastId: '', replayId: '', providerId: 'td-provider' };
 const eventId = 'track/TD Event';
 
 /** Valid bodies, so what is exercised is the Temporal path, not validation. */
@@ -59,6 +59,8 @@ const BODIES: Record<string, unknown> = {
   'PUT /audiences/{audienceId}': { name: 'TD audience', filter: ['profile.email', 'exists'] },
   'POST /broadcasts': { name: 'TD broadcast', list_id: 'td.list', template: 'td-note' },
   'POST /inbound/replays': { event: 'TD Event' },
+  'PUT /providers/{id}': { channel: 'sms', provider: 'twilio', config: { account_sid: `AC${'d'.repeat(32)}`, auth_token: 'td-token-0123456789', from: '+15005550006', api_base_url: 'http://127.0.0.1:9' } },
+  'POST /providers/{id}/test': { to: { phone_number: '+14155550100' } },
 };
 /** Run last: they delete what other calls use. */
 const LAST = (r: Route) => r.method === 'DELETE';
@@ -94,6 +96,7 @@ function paramValue(route: Route, name: string): string {
       if (route.path.startsWith('/keys/')) return ids.keyId;
       if (route.path.startsWith('/schedules/')) return ids.scheduleId;
       if (route.path.startsWith('/broadcasts/')) return ids.broadcastId;
+      if (route.path.startsWith('/providers/')) return ids.providerId;
       break;
   }
   throw new Error(`no value for path parameter "${name}" of ${route.method} ${route.path}: map it in temporal-down.spec.ts`);
@@ -132,6 +135,7 @@ beforeAll(async () => {
   await ok(up.http.post('/webhooks/signing-secret').set(a), 201);
   await ok(up.http.put(`/lists/${ids.listId}/subscriptions/${ids.userId}`).set(a), 204);
   ids.replayId = (await ok(up.http.post('/inbound/replays').set(a).send({ event: 'TD Event' }), 202)).body.id;
+  await ok(up.http.put(`/providers/${ids.providerId}`).set(a).send(BODIES['PUT /providers/{id}'] as object), 200);
   ids.broadcastId = (await ok(up.http.post('/broadcasts').set(a).send({ name: 'TD', list_id: ids.listId, template: ids.notificationId }), 201)).body.id;
   await ok(up.http.put(`/schedules/${ids.scheduleId}`).set(a).send({ cron: '0 9 1 1 *', target: { template: ids.notificationId, to: { user_id: ids.userId } } }), 200);
 
