@@ -68,6 +68,7 @@ export class RetentionService {
            SELECT workspace_id, id FROM messages WHERE updated_at < ${age(r.messagesMs)} AND status <> 'ENQUEUED' LIMIT ${BATCH}) RETURNING workspace_id, id),
          history AS (DELETE FROM message_events e USING gone WHERE e.workspace_id = gone.workspace_id AND e.message_id = gone.id),
          attempts AS (DELETE FROM channel_deliveries c USING gone WHERE c.workspace_id = gone.workspace_id AND c.message_id = gone.id),
+         provider_attempts AS (DELETE FROM delivery_attempts d USING gone WHERE d.workspace_id = gone.workspace_id AND d.message_id = gone.id),
          inbox AS (DELETE FROM inbox_messages i USING gone WHERE i.workspace_id = gone.workspace_id AND i.id = gone.id)
          SELECT count(*)::int AS n FROM gone`,
       ),
