@@ -5,7 +5,7 @@ import { href, navigate } from '../lib/router.js';
 import { Badge, ErrorBox, Notice, Pager, Time, html, useLoad, usePaged } from '../lib/ui.js';
 
 const STATUSES = ['OPTED_IN', 'OPTED_OUT', 'REQUIRED'];
-const CHANNELS = ['email', 'inbox', 'webhook'];
+const CHANNELS = ['email', 'inbox', 'webhook', 'sms', 'push', 'chat'];
 const SOURCES = { api: 'API', link: 'unsubscribe link', page: 'preferences page', mail: 'mailto unsubscribe', identify: 'RudderStack identify' };
 
 /** A user id, linked to that user's Preferences page. */
