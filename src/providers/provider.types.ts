@@ -32,6 +32,12 @@ export interface ProviderSend {
   commit(): Promise<void>;
   /** Herald's SSRF-guarded HTTP client (safeFetch with the installation's private-network rules). */
   fetch(url: string, options: Omit<SafeFetchOptions, 'allowPrivateNetworks'>): Promise<SafeFetchResponse>;
+  /**
+   * The installation's HERALD_ALLOW_PRIVATE_NETWORKS, for an adapter that cannot use `fetch`
+   * (APNs speaks HTTP/2, which undici's safeFetch does not) and guards its own connections with
+   * safe-fetch's guardedLookup / refusedLiteralHost / refusedSocket. Absent: nothing private is allowed.
+   */
+  allowPrivateNetworks?: string[];
 }
 
 export interface ProviderReceipt {
