@@ -474,7 +474,10 @@ export class DeliveryService {
     }
     if (channel === 'chat') {
       const source = template?.channels.chat ?? { text: [content?.title, content?.body].filter(Boolean).join('\n') };
-      return { text: (await text(source.text)) ?? null, blocks: source.blocks ? ((await renderDeep(source.blocks, scope)) as JsonObject[]) : null };
+      const out: JsonObject = {};
+      if (source.text !== undefined) out.text = (await text(source.text)) ?? '';
+      if (source.blocks) out.blocks = (await renderDeep(source.blocks, scope)) as JsonObject[];
+      return out;
     }
     const body = template?.channels.webhook?.body;
     const payload = body ? await renderDeep(body, scope) : { title: content?.title ?? template?.name ?? null, body: content?.body ?? null, data: scope.data };

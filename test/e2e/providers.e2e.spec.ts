@@ -1,7 +1,7 @@
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { createHmac } from 'node:crypto';
 import { messageDecided } from '../support/automations';
-import { startTwilioSink, startHttpSmsSink } from '../support/sms-provider-sinks';
+import { startTwilioSink } from '../support/sms-provider-sinks';
 import { startTestHerald, TestHerald } from '../support/test-herald';
 import { waitUntil } from '../support/wait-until';
 

@@ -1,0 +1,110 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { messageDecided } from '../support/automations';
+import { startFcmSink, startGoogleOAuthSink, startSendGridSink, startSlackSink } from '../support/provider-sinks';
+import { SmtpSink, startSmtpSink } from '../support/smtp-sink';
+import { startTestHerald, TestHerald } from '../support/test-herald';
+
+/**
+ * Issue 16 through the whole path (POST /send → message workflow → provider): push through FCM
+ * with an unregistered token taken off the profile, chat through Slack's chat.postMessage, and
+ * email failing over from SendGrid's API to SMTP — each attempt in the message's history.
+ */
+const clientEmail = 'herald@herald-test.iam.gserviceaccount.com';
+const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const BOT = 'xoxb-1111-2222-abcdefabcdef';
+const SENDGRID_KEY = 'SG.test-key.0123456789abcdef';
+
+let herald: TestHerald;
+let smtp: SmtpSink;
+let oauth: Awaited<ReturnType<typeof startGoogleOAuthSink>>;
+let fcm: Awaited<ReturnType<typeof startFcmSink>>;
+let slack: Awaited<ReturnType<typeof startSlackSink>>;
+let sendgrid: Awaited<ReturnType<typeof startSendGridSink>>;
+
+beforeAll(async () => {
+  smtp = await startSmtpSink();
+  oauth = await startGoogleOAuthSink({ clientEmail, publicKey });
+  fcm = await startFcmSink({ projectId: 'herald-test', oauth });
+  slack = await startSlackSink({ botToken: BOT });
+  sendgrid = await startSendGridSink({ apiKey: SENDGRID_KEY });
+  herald = await startTestHerald({ env: { HERALD_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8', SMTP_URL: smtp.url, SMTP_FROM: 'Herald <noreply@herald.test>' } });
+});
+
+afterAll(async () => {
+  await herald?.stop();
+  for (const s of [fcm, oauth, slack, sendgrid]) await s?.close();
+  await smtp?.close();
+});
+
+type Auth = Record<string, string>;
+const send = async (auth: Auth, message: Record<string, unknown>) => (await herald.http.post('/send').set(auth).send({ message }).expect(202)).body.requestId as string;
+const attempts = async (auth: Auth, id: string) => (await herald.http.get(`/messages/${id}/history`).set(auth).expect(200)).body.attempts as Array<Record<string, unknown>>;
+
+it('push through FCM: one message per token, data as strings; an unregistered token is removed from the profile', async () => {
+  const ws = await herald.newWorkspace();
+  await herald.http.put('/providers/fcm').set(ws.auth).send({
+    channel: 'push', provider: 'fcm',
+    config: { service_account: { type: 'service_account', project_id: 'herald-test', client_email: clientEmail, private_key: privatePem, token_uri: oauth.tokenUri }, api_base_url: fcm.url },
+  }).expect(200);
+  const shown = (await herald.http.get('/providers/fcm').set(ws.auth).expect(200)).body;
+  expect(JSON.stringify(shown)).not.toContain('PRIVATE KEY');
+  await herald.http.put('/notifications/shipped').set(ws.auth).send({ name: 'Shipped', channels: { push: { title: 'Order {{ data.order }}', body: 'On its way, {{ profile.name }}', data: { order: '{{ data.order }}' } } } }).expect(200);
+  await herald.http.put('/profiles/ada').set(ws.auth).send({ profile: { name: 'Ada', firebaseToken: ['tok-live', 'unregistered-old'] } }).expect(200);
+
+  const id = await send(ws.auth, { to: { user_id: 'ada' }, template: 'shipped', data: { order: 42 } });
+  expect((await messageDecided(herald, ws.auth, id)).status).toBe('SENT');
+  const mine = fcm.requests.filter((r) => ['tok-live', 'unregistered-old'].includes(r.body?.message?.token));
+  expect(mine.map((r) => r.body.message)).toEqual([
+    { token: 'tok-live', notification: { title: 'Order 42', body: 'On its way, Ada' }, data: { order: '42' } },
+    { token: 'unregistered-old', notification: { title: 'Order 42', body: 'On its way, Ada' }, data: { order: '42' } },
+  ]);
+  expect((await herald.http.get('/profiles/ada').set(ws.auth).expect(200)).body.profile.firebaseToken).toEqual(['tok-live']);
+  expect(await attempts(ws.auth, id)).toEqual([expect.objectContaining({ provider: 'fcm', state: 'accepted' })]);
+
+  // Only an unregistered token: the recipient is refused, nothing to fail over to, the token goes.
+  await herald.http.put('/profiles/bob').set(ws.auth).send({ profile: { firebaseToken: 'unregistered-bob' } }).expect(200);
+  const gone = await messageDecided(herald, ws.auth, await send(ws.auth, { to: { user_id: 'bob' }, template: 'shipped', data: { order: 7 } }));
+  expect({ status: gone.status, error: gone.error }).toEqual({ status: 'UNDELIVERABLE', error: expect.stringMatching(/no longer registered/) });
+  expect((await herald.http.get('/profiles/bob').set(ws.auth).expect(200)).body.profile.firebaseToken).toBeUndefined();
+  // With no token left, the next push is not attempted at all.
+  const none = await messageDecided(herald, ws.auth, await send(ws.auth, { to: { user_id: 'bob' }, template: 'shipped' }));
+  expect({ status: none.status, reason: none.reason }).toEqual({ status: 'UNROUTABLE', reason: expect.stringMatching(/push: no push token/) });
+});
+
+it("chat through Slack's chat.postMessage to the profile's channel, with Liquid text and blocks", async () => {
+  const ws = await herald.newWorkspace();
+  await herald.http.put('/providers/slack').set(ws.auth).send({ channel: 'chat', provider: 'slack', config: { bot_token: BOT, api_base_url: slack.url } }).expect(200);
+  await herald.http.put('/notifications/deploy').set(ws.auth).send({
+    name: 'Deploy', channels: { chat: { text: 'Deployed {{ data.version }}', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*{{ data.version }}* is live' } }] } },
+  }).expect(200);
+  await herald.http.put('/profiles/ops').set(ws.auth).send({ profile: { slack: { channel: 'C0OPS' } } }).expect(200);
+  const id = await send(ws.auth, { to: { user_id: 'ops' }, template: 'deploy', data: { version: 'v1.2' } });
+  expect((await messageDecided(herald, ws.auth, id)).status).toBe('DELIVERED');
+  const [req] = slack.requests.filter((r) => r.body?.channel === 'C0OPS');
+  expect(req.body).toEqual({ channel: 'C0OPS', text: 'Deployed v1.2', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*v1.2* is live' } }] });
+  // A channel Slack does not know ends the channel: a recipient error, no failover.
+  slack.refuse('C0GONE');
+  await herald.http.put('/profiles/gone').set(ws.auth).send({ profile: { slack: { channel: 'C0GONE' } } }).expect(200);
+  const refused = await messageDecided(herald, ws.auth, await send(ws.auth, { to: { user_id: 'gone' }, template: 'deploy' }));
+  expect({ status: refused.status, error: refused.error }).toEqual({ status: 'UNDELIVERABLE', error: expect.stringMatching(/channel_not_found/) });
+});
+
+it("email fails over from SendGrid's API (5xx) to SMTP, both attempts in the history", async () => {
+  const ws = await herald.newWorkspace();
+  await herald.http.put('/providers/sendgrid').set(ws.auth).send({ channel: 'email', provider: 'sendgrid', priority: 1, max_attempts: 1, config: { api_key: SENDGRID_KEY, from_email: 'news@herald.test', api_base_url: sendgrid.url } }).expect(200);
+  await herald.http.put('/providers/smtp').set(ws.auth).send({ channel: 'email', provider: 'smtp', priority: 2 }).expect(200);
+  await herald.http.put('/notifications/hello').set(ws.auth).send({ name: 'Hello', channels: { email: { subject: 'Hello {{ data.who }}', text: 'Hi' } } }).expect(200);
+
+  const first = await send(ws.auth, { to: { email: 'ada@example.com' }, template: 'hello', data: { who: 'Ada' } });
+  expect((await messageDecided(herald, ws.auth, first)).status).toBe('SENT');
+  expect(sendgrid.requests.filter((r) => r.body?.personalizations?.[0]?.to?.[0]?.email === 'ada@example.com')).toHaveLength(1);
+  expect(smtp.envelope.filter((a) => a === 'ada@example.com')).toHaveLength(0);
+
+  sendgrid.failNext(1, 503, { errors: [{ message: 'Service Unavailable' }] });
+  const second = await send(ws.auth, { to: { email: 'bob@example.com' }, template: 'hello', data: { who: 'Bob' } });
+  expect((await messageDecided(herald, ws.auth, second)).status).toBe('SENT');
+  expect(smtp.envelope.filter((a) => a === 'bob@example.com')).toHaveLength(1);
+  expect(smtp.messages.find((m) => m.subject === 'Hello Bob')).toBeDefined();
+  expect((await attempts(ws.auth, second)).map((a) => [a.provider, a.state, a.status_code])).toEqual([['sendgrid', 'failed', 503], ['smtp', 'accepted', null]]);
+});
