@@ -158,8 +158,10 @@ it('every provider failing moves single routing to the next channel', async () =
   expect(attempts.map((a: Record<string, unknown>) => `${a.provider_id}:${a.state}`)).toEqual(['twilio-a:failed', 'twilio-b:failed']);
 });
 
-it("Twilio's signed status callback marks DELIVERED once; a forged or unsigned one is refused", async () => {
+it("Twilio's signed status callback marks DELIVERED once (one outbound event); a forged or unsigned one is refused", async () => {
   const ws = await setup();
+  // The RudderStack integration on (its data plane unreachable: the events wait in the outbox, where they are counted).
+  await herald.http.put('/integrations/rudderstack').set(ws.auth).send({ write_key: 'wk-0123456789abcdef', data_plane_url: 'http://127.0.0.1:9', enabled: true }).expect(200);
   const id = await sendSms(ws.auth, { phone_number: '+14155550108' });
   await messageDecided(herald, ws.auth, id);
   const sid = sentTo(twilioA, '+14155550108').length && (await herald.http.get(`/messages/${id}/history`).set(ws.auth)).body.attempts[0].provider_message_id;
@@ -181,6 +183,8 @@ it("Twilio's signed status callback marks DELIVERED once; a forged or unsigned o
   expect((await post(signature)).status).toBe(204);
   const m = (await herald.http.get(`/messages/${id}`).set(ws.auth).expect(200)).body;
   expect(m.status).toBe('DELIVERED');
+  const events = await herald.db.query(`SELECT payload->>'event' AS event FROM outbound_events WHERE workspace_id = $1 AND payload->'properties'->>'id' = $2`, [ws.id, id]);
+  expect(events.map((e: { event: string }) => e.event).filter((e: string) => e === 'Message Delivered')).toHaveLength(1);
   const { items } = (await herald.http.get(`/messages/${id}/history`).set(ws.auth).expect(200)).body;
   expect(items.filter((i: { status: string }) => i.status === 'DELIVERED')).toEqual([expect.objectContaining({ channel: 'sms', detail: expect.objectContaining({ provider_id: 'twilio-a', receipt: true }) })]);
   // Another workspace's path with the same signature reaches nothing.
