@@ -15,6 +15,7 @@ import { ListPage, ListsPage } from './pages/lists.js';
 import { AudiencePage, AudiencesPage } from './pages/audiences.js';
 import { BroadcastPage, BroadcastsPage } from './pages/broadcasts.js';
 import { SchedulePage, SchedulesPage } from './pages/schedules.js';
+import { ProvidersPage } from './pages/providers.js';
 
 const NAV = [
   { section: 'dashboard', label: 'Dashboard', to: '#/dashboard' },
@@ -28,6 +29,7 @@ const NAV = [
   { section: 'audiences', label: 'Audiences', to: '#/audiences' },
   { section: 'broadcasts', label: 'Broadcasts', to: '#/broadcasts' },
   { section: 'schedules', label: 'Schedules', to: '#/schedules' },
+  { section: 'providers', label: 'Providers', to: '#/providers' },
 ];
 
 function SignIn({ next, onSignedIn }) {
@@ -110,6 +112,8 @@ function page(route) {
       return id ? html`<${BroadcastPage} key=${id} id=${id} />` : html`<${BroadcastsPage} key=${JSON.stringify(route.query)} query=${route.query} />`;
     case 'schedules':
       return id ? html`<${SchedulePage} key=${id} id=${id} />` : html`<${SchedulesPage} />`;
+    case 'providers':
+      return id ? html`<${NotFound} />` : html`<${ProvidersPage} />`;
     case 'users':
       // Only #/users/<id>/preferences: the Studio has no other per-user page.
       return id && sub === 'preferences' && route.parts.length === 3 ? html`<${UserPreferencesPage} key=${id} userId=${id} />` : html`<${NotFound} />`;

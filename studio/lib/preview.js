@@ -64,7 +64,47 @@ function WebhookPreview({ channel, scope }) {
     <pre class="json">${channel.body ? JSON.stringify(renderDeep(channel.body, scope), null, 2) : '(the message object)'}</pre>`;
 }
 
-const VIEWS = { email: EmailPreview, inbox: InboxPreview, webhook: WebhookPreview };
+// GSM 03.38: the basic set (one septet each) and the extension set (an escape plus one: two).
+const GSM_BASIC = '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const GSM_EXTENDED = '^{}\\[~]|€\f';
+
+/**
+ * Characters and segments of an SMS: GSM-7 text is 160 characters in one segment, 153 per
+ * segment when concatenated; text with any other character goes as UCS-2 (70, then 67).
+ */
+export function smsSegments(text) {
+  const chars = [...text];
+  const gsm = chars.every((c) => GSM_BASIC.includes(c) || GSM_EXTENDED.includes(c));
+  const length = gsm ? chars.reduce((n, c) => n + (GSM_EXTENDED.includes(c) ? 2 : 1), 0) : text.length;
+  const [single, multi] = gsm ? [160, 153] : [70, 67];
+  const segments = length === 0 ? 0 : length <= single ? 1 : Math.ceil(length / multi);
+  return { encoding: gsm ? 'GSM-7' : 'UCS-2', length, segments, perSegment: segments > 1 ? multi : single };
+}
+
+function SmsPreview({ channel, scope }) {
+  const text = renderPreview(channel.text ?? '', scope);
+  const s = smsSegments(text);
+  return html`<div class="phone">
+      <div class="sms-bubble" data-preview="sms-text">${text}</div>
+    </div>
+    <p class="hint" data-preview="sms-count" data-chars=${s.length} data-segments=${s.segments}>
+${`${s.length} ${s.length === 1 ? 'character' : 'characters'} · ${s.segments} ${s.segments === 1 ? 'segment' : 'segments'} (${s.encoding}, ${s.perSegment} per segment${s.segments > 1 ? ' when concatenated' : ''})`}</p>`;
+}
+
+function PushPreview({ channel, scope }) {
+  return html`<div class="push-card">
+      <div class="title" data-preview="push-title">${renderPreview(channel.title, scope)}</div>
+      <div data-preview="push-body">${renderPreview(channel.body, scope)}</div>
+    </div>
+    ${channel.data !== undefined && html`<h3>Data</h3><pre class="json" data-preview="push-data">${JSON.stringify(renderDeep(channel.data, scope), null, 2)}</pre>`}`;
+}
+
+function ChatPreview({ channel, scope }) {
+  return html`${channel.text !== undefined && html`<div class="chat-message" data-preview="chat-text">${renderPreview(channel.text, scope)}</div>`}
+    ${channel.blocks !== undefined && html`<h3>Blocks</h3><pre class="json" data-preview="chat-blocks">${JSON.stringify(renderDeep(channel.blocks, scope), null, 2)}</pre>`}`;
+}
+
+const VIEWS = { email: EmailPreview, inbox: InboxPreview, webhook: WebhookPreview, sms: SmsPreview, push: PushPreview, chat: ChatPreview };
 
 /** One box per channel: the preview, and the stored template underneath. */
 export function ChannelPreviews({ notification, scope, used }) {
