@@ -1,77 +1,29 @@
-import * as fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startTwilioSink } from '../support/sms-provider-sinks';
-import { startTestHerald, TestHerald } from '../support/test-herald';
+import { studioHarness } from '../support/studio-browser';
 import { waitUntil } from '../support/wait-until';
 
 /**
  * The Studio's providers page and the sms/push/chat previews, in Chromium against a real Herald
  * and a Twilio sink: a provider created, listed with its secret masked, edited (the secret kept),
  * test-sent through (ok, and a refused number), refused with the API's 400, and deleted.
- *
- * The shared studioHarness() starts its Herald without env, and test sends to the sink on
- * 127.0.0.1 need HERALD_ALLOW_PRIVATE_NETWORKS: so this spec sets up the same pieces itself
- * (a Herald on a port, Debian's Chromium, screenshots checked with axe-core's WCAG 2.1 A/AA rules).
  */
-const CHROMIUM = process.env.HERALD_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = path.resolve(__dirname, '../../test-output/studio');
 const SID = `AC${'c'.repeat(32)}`;
 const TOKEN = 'studio-token-0123456789abcdef';
 
-let herald: TestHerald;
-let base: string;
-let browser: Browser;
+// Test sends reach the sink on 127.0.0.1.
+const harness = studioHarness({ env: { HERALD_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8' } });
 let sink: Awaited<ReturnType<typeof startTwilioSink>>;
-const contexts: BrowserContext[] = [];
-
 beforeAll(async () => {
   sink = await startTwilioSink({ accountSid: SID, authToken: TOKEN });
-  herald = await startTestHerald({ env: { HERALD_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8' } });
-  await herald.app.listen(0, '127.0.0.1');
-  base = `http://127.0.0.1:${(herald.app.getHttpServer().address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  fs.mkdirSync(SHOTS, { recursive: true });
-}, 60_000);
-
+});
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await herald?.stop();
   await sink?.close();
 });
 
-async function signIn(key: string) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !/status of 4\d\d/.test(msg.text())) errors.push(msg.text());
-  });
-  await page.goto(`${base}/studio`);
-  await page.fill('#api-key', key);
-  await page.click('form[aria-label="Sign in"] button[type=submit]');
-  await page.waitForSelector('nav.nav');
-  return { page, errors };
-}
-
-const go = (page: Page, hash: string) => page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  if (!(await page.evaluate('typeof window.axe === "object"'))) await page.evaluate(fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
-  const violations = (await page.evaluate(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
-    .then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ': ' + n.failureSummary.split('\\n').slice(1, 3).join(' ')) })))`)) as unknown[];
-  expect({ page: name, violations }).toEqual({ page: name, violations: [] });
-}
+const signIn = (key: string) => harness.signIn(key);
+const go = (page: Page, hash: string) => harness.go(page, hash);
+const shot = (page: Page, name: string) => harness.shot(page, name);
 
 /** Everything the page shows or holds: its text, its HTML, and the values of its fields. */
 async function pageContents(page: Page): Promise<string> {
@@ -85,6 +37,7 @@ async function pageContents(page: Page): Promise<string> {
 
 describe('Studio providers', () => {
   it('creates a Twilio provider, lists it masked, edits it keeping the secret, test-sends, shows a 400, deletes it', async () => {
+    const herald = harness.herald;
     const ws = await herald.newWorkspace();
     const { page, errors } = await signIn(ws.key);
     await go(page, '#/providers');
@@ -167,6 +120,7 @@ describe('Studio providers', () => {
   }, 120_000);
 
   it('previews sms (with segments), push and chat templates with the Liquid variables filled in', async () => {
+    const herald = harness.herald;
     const ws = await herald.newWorkspace();
     await herald.http.put('/notifications/order-ready').set(ws.auth).send({
       name: 'Order ready',

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
-import { startTestHerald, TestHerald } from './test-herald';
+import { startTestHerald, TestHerald, TestHeraldOptions } from './test-herald';
 
 /** A Studio tab: the page, its uncaught errors, and every API URL it requested. */
 export interface Studio {
@@ -24,7 +24,8 @@ const WAIT = 30_000;
  * listening on a port and Debian's Chromium. Read `herald` and `base` inside tests (set once the
  * hooks ran).
  */
-export function studioHarness() {
+/** `options`: how the Herald under the Studio is started (its env, for example). */
+export function studioHarness(options: TestHeraldOptions = {}) {
   let browser: Browser;
   const contexts: BrowserContext[] = [];
   const h = {
@@ -79,7 +80,7 @@ export function studioHarness() {
     },
   };
   beforeAll(async () => {
-    h.herald = await startTestHerald();
+    h.herald = await startTestHerald(options);
     await h.herald.app.listen(0, '127.0.0.1');
     h.base = `http://127.0.0.1:${(h.herald.app.getHttpServer().address() as AddressInfo).port}`;
     browser = await chromium.launch({
