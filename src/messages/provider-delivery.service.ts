@@ -76,16 +76,18 @@ export class ProviderDeliveryService {
         await this.advance(key, s.owner, index);
         continue;
       }
+      // The slot is booked now and waited for at the commit point, right before the request leaves,
+      // so the time between slot and arrival (the jitter the provider sees) is as short as it can be.
       const wait = await this.limiter.reserve(s.workspaceId, provider.id, provider.rate_limit);
       if (wait === null) throw new RateLimitedError(provider.id);
-      if (wait > 0) await sleepWithHeartbeat(wait);
+      const slotAt = Date.now() + wait;
 
       const [attempt] = (await this.db.query(
         `INSERT INTO delivery_attempts (workspace_id, message_id, channel, provider_id, provider, state) VALUES ($1, $2, $3, $4, $5, 'sending') RETURNING id`,
         [...key, provider.id, provider.provider],
       )) as Array<{ id: string }>;
       try {
-        const receipt = await this.sendOnce(s, provider);
+        const receipt = await this.sendOnce(s, provider, slotAt);
         await this.db.query(
           `UPDATE delivery_attempts SET state = 'accepted', response = $2, provider_message_id = $3, finished_at = now() WHERE id = $1`,
           [attempt.id, clip(receipt.response, 2000), receipt.providerMessageId],
@@ -122,17 +124,25 @@ export class ProviderDeliveryService {
   }
 
   /** One request to one provider, with the commit point marked unless the provider dedupes by the message id. */
-  private async sendOnce(s: ProviderChannelSend, p: OpenedProvider): Promise<ProviderReceipt> {
-    const commit = async () => {
+  private async sendOnce(s: ProviderChannelSend, p: OpenedProvider, slotAt: number): Promise<ProviderReceipt> {
+    const waitForSlot = () => (slotAt > Date.now() ? sleepWithHeartbeat(slotAt - Date.now()) : Promise.resolve());
+    // Waits first, then marks: an owner that dies while waiting has sent nothing and is not "unconfirmed".
+    const markCommitting = async () => {
       const [, affected] = (await this.db.query(
         `UPDATE channel_deliveries SET state = 'committing', updated_at = now() WHERE workspace_id = $1 AND message_id = $2 AND channel = $3 AND lease_owner = $4`,
         [s.workspaceId, s.messageId, s.channel, s.owner],
       )) as [unknown, number];
       if (!affected) throw new ProviderError('lost the delivery lease before the commit point', 'retryable');
     };
+    const commit = async () => {
+      await waitForSlot();
+      await markCommitting();
+    };
     if (p.provider === SMTP_PROVIDER) {
+      // Not mid-DATA: the SMTP server's patience is shorter than a slot may be away.
+      await waitForSlot();
       try {
-        const r = await this.email.send({ workspaceId: s.workspaceId, messageId: s.messageId, recipient: s.recipient, content: s.content, address: s.address, commit });
+        const r = await this.email.send({ workspaceId: s.workspaceId, messageId: s.messageId, recipient: s.recipient, content: s.content, address: s.address, commit: markCommitting });
         return { response: r.response, providerMessageId: null, delivered: r.delivered };
       } catch (err) {
         if (!(err instanceof ChannelError)) throw err;
@@ -147,7 +157,7 @@ export class ProviderDeliveryService {
       content: s.content,
       address: s.address || null,
       statusCallbackUrl: this.providers.receiptUrl(s.workspaceId, p.id, p.provider),
-      commit: adapter.idempotent ? async () => undefined : commit,
+      commit: adapter.idempotent ? waitForSlot : commit,
       fetch: (url, options) => safeFetch(url, { ...options, allowPrivateNetworks: this.config.allowPrivateNetworks }),
       allowPrivateNetworks: this.config.allowPrivateNetworks,
     } as Parameters<typeof adapter.send>[0]);

@@ -4,8 +4,11 @@ import { DataSource } from 'typeorm';
 
 /** How far ahead a send may book its slot; beyond it the send gives way and comes back later. */
 export const RATE_HORIZON_MS = 20_000;
-/** Slots are spaced this much wider than 1/rate, so jitter between slot and arrival never shows the provider more than its limit. */
-const SPACING_MARGIN = 1.05;
+/**
+ * Slots are spaced this much wider than 1/rate, so the jitter between a slot and the request's
+ * arrival (a database round trip and the network) never shows the provider more than its limit.
+ */
+const SPACING_MARGIN = 1.1;
 
 /**
  * Per-provider rate limits shared by every worker: each send books the provider's next free slot

@@ -97,10 +97,12 @@ it('a rate limit of 5/s holds across two worker processes under a burst; message
 
   const arrivals = sink.requests.map((r) => r.at).sort((a, b) => a - b);
   expect(arrivals).toHaveLength(count);
-  // No 1-second window holds more than 5 sends (a little slack for the network between slot and arrival).
+  // Over the burst the provider saw at most 5 per second (jitter does not add up over 29 gaps)…
+  expect(arrivals[count - 1] - arrivals[0]).toBeGreaterThanOrEqual(((count - 1) / 5) * 1000);
+  // …and never a burst: no 6 sends inside 900 ms (booked slots are 1100 ms per 5; the rest is the
+  // scheduling jitter between a slot and the arrival, up to ~150 ms on a loaded 2-core machine).
   const tightest = Math.min(...arrivals.slice(5).map((t, i) => t - arrivals[i]));
-  expect(tightest).toBeGreaterThanOrEqual(960);
-  expect(arrivals[count - 1] - arrivals[0]).toBeGreaterThanOrEqual(((count - 5) / 5) * 1000 - 200);
+  expect(tightest).toBeGreaterThanOrEqual(900);
   // Both worker processes sent: the workflow tasks were completed by two identities.
   const identities = new Set<string>();
   for (const id of ids) {
