@@ -160,7 +160,7 @@ export class ProviderDeliveryService {
       commit: adapter.idempotent ? waitForSlot : commit,
       fetch: (url, options) => safeFetch(url, { ...options, allowPrivateNetworks: this.config.allowPrivateNetworks }),
       allowPrivateNetworks: this.config.allowPrivateNetworks,
-    } as Parameters<typeof adapter.send>[0]);
+    });
   }
 
   /** The next provider of the plan, from its first attempt. */

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { validateRequest } from 'twilio';
 import { z } from 'zod';
 import { Public } from '../common/auth/public.decorator';
@@ -9,6 +9,7 @@ import { ApiError, badRequest, notFound } from '../common/errors/api-error';
 import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
 import { ProvidersService } from '../providers/providers.service';
 import { ReceiptsService } from './receipts.service';
+import { webhookSignature } from './channels/webhook.channel';
 
 /** A signed receipt older (or newer) than this is refused: a captured one cannot be replayed later. */
 const RECEIPT_TOLERANCE_MS = 5 * 60_000;
@@ -88,7 +89,8 @@ function verifySignature(secret: string, header: string, body: string): boolean 
   const parts = Object.fromEntries(header.split(',').map((kv) => kv.trim().split('=', 2) as [string, string]));
   const t = Number(parts.t);
   if (!Number.isFinite(t) || Math.abs(Date.now() - t) > RECEIPT_TOLERANCE_MS || typeof parts.v1 !== 'string') return false;
-  const expected = createHmac('sha256', secret).update(`${parts.t}.${body}`).digest();
+  // The same signature Herald puts on its own webhooks.
+  const expected = Buffer.from(webhookSignature(secret, t, body).split('v1=')[1], 'hex');
   const given = Buffer.from(parts.v1, 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -49,7 +49,7 @@ export async function testSend(workspaceId: string, p: OpenedProvider, body: unk
       commit: async () => undefined,
       fetch: (url, options) => safeFetch(url, { ...options, allowPrivateNetworks }),
       allowPrivateNetworks,
-    } as Parameters<typeof p.adapter.send>[0]);
+    });
     return { ok: true, response: receipt.response, provider_message_id: receipt.providerMessageId, error: null, error_kind: null };
   } catch (err) {
     const e = err instanceof ProviderError ? err : new ProviderError((err as Error).message, 'provider');

@@ -103,3 +103,13 @@ export function requestFailure(provider: string, err: unknown): ProviderError {
 export function clip(text: string, max = 300): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
+
+/** A provider's answer as a JSON object, or null when it is not one (an HTML error page, plain text). */
+export function parseJsonObject(text: string): Record<string, any> | null {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,5 +1,5 @@
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
-import { createHmac } from 'node:crypto';
+import { webhookSignature } from '../../src/messages/channels/webhook.channel';
 import { messageDecided } from '../support/automations';
 import { startTwilioSink } from '../support/sms-provider-sinks';
 import { startTestHerald, TestHerald } from '../support/test-herald';
@@ -164,7 +164,8 @@ it("Twilio's signed status callback marks DELIVERED once (one outbound event); a
   await herald.http.put('/integrations/rudderstack').set(ws.auth).send({ write_key: 'wk-0123456789abcdef', data_plane_url: 'http://127.0.0.1:9', enabled: true }).expect(200);
   const id = await sendSms(ws.auth, { phone_number: '+14155550108' });
   await messageDecided(herald, ws.auth, id);
-  const sid = sentTo(twilioA, '+14155550108').length && (await herald.http.get(`/messages/${id}/history`).set(ws.auth)).body.attempts[0].provider_message_id;
+  expect(sentTo(twilioA, '+14155550108')).toHaveLength(1);
+  const sid = (await herald.http.get(`/messages/${id}/history`).set(ws.auth)).body.attempts[0].provider_message_id;
   const path = `/receipts/twilio/${ws.id}/twilio-a`;
   const params = { MessageSid: sid, MessageStatus: 'delivered', AccountSid: SID_A, To: '+14155550108' };
   const form = new URLSearchParams(params).toString();
@@ -198,7 +199,7 @@ it('the generic signed receipt endpoint marks UNDELIVERABLE; bad signatures, sta
   const id = await sendSms(ws.auth, { phone_number: '+14155550109' });
   await messageDecided(herald, ws.auth, id);
   const path = `/receipts/${ws.id}/twilio-a`;
-  const sign = (body: string, secret = 'rcpt_0123456789abcdef0123', t = Date.now()) => `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
+  const sign = (body: string, secret = 'rcpt_0123456789abcdef0123', t = Date.now()) => webhookSignature(secret, t, body);
   const body = JSON.stringify({ message_id: id, status: 'undelivered', error: 'carrier violation' });
   const post = (b: string, signature: string) => herald.rawHttp.post(path).set('Content-Type', 'application/json').set('Herald-Signature', signature).send(b);
   expect((await post(body, sign(body, 'wrong-secret-0123456789'))).status).toBe(403);

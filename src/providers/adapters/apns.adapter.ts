@@ -4,8 +4,8 @@ import type { Socket } from 'node:net';
 import { z } from 'zod';
 import { DestinationRefusedError, guardedLookup, HttpRequestError, HttpTimeoutError, refusedLiteralHost, refusedSocket } from '../../common/net/safe-fetch';
 import { parseCidrList } from '../../common/net/private-networks';
-import { clip, httpStatusKind, ProviderAdapter, ProviderError, ProviderReceipt, ProviderSend, requestFailure } from '../provider.types';
-import { noTokens, parseJsonObject, privateKeyFor, PushOutcome, pushTokens, signJwt } from './push-tokens';
+import { clip, httpStatusKind, ProviderAdapter, ProviderError, ProviderReceipt, ProviderSend, requestFailure, parseJsonObject } from '../provider.types';
+import { noTokens, privateKeyFor, PushOutcome, pushTokens, signJwt } from './push-tokens';
 
 const config = z
   .object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { clip, httpStatusKind, ProviderAdapter, ProviderError, ProviderReceipt, ProviderSend, requestFailure } from '../provider.types';
-import { noTokens, parseJsonObject, PushOutcome, pushTokens } from './push-tokens';
+import { clip, httpStatusKind, ProviderAdapter, ProviderError, ProviderReceipt, ProviderSend, requestFailure, parseJsonObject } from '../provider.types';
+import { noTokens, PushOutcome, pushTokens } from './push-tokens';
 
 const config = z
   .object({

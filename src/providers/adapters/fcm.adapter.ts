@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { clip, httpStatusKind, ProviderAdapter, ProviderError, ProviderReceipt, ProviderSend, requestFailure } from '../provider.types';
-import { noTokens, parseJsonObject, privateKeyFor, PushOutcome, pushTokens, signJwt, stringData } from './push-tokens';
+import { clip, httpStatusKind, ProviderAdapter, ProviderError, ProviderReceipt, ProviderSend, requestFailure, parseJsonObject } from '../provider.types';
+import { noTokens, privateKeyFor, PushOutcome, pushTokens, signJwt, stringData } from './push-tokens';
 
 const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
 const FCM_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';

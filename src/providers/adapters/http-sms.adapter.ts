@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clip, httpStatusKind, ProviderAdapter, ProviderError, ProviderReceipt, ProviderSend, requestFailure } from '../provider.types';
+import { clip, httpStatusKind, ProviderAdapter, ProviderError, ProviderReceipt, ProviderSend, requestFailure, parseJsonObject } from '../provider.types';
 
 const config = z
   .object({
@@ -36,7 +36,7 @@ export const httpSmsAdapter: ProviderAdapter = {
     } catch (err) {
       throw requestFailure('http-sms', err);
     }
-    const json = parseJson(res.body);
+    const json = parseJsonObject(res.body);
     if (res.status >= 200 && res.status < 300) {
       const id = typeof json?.id === 'string' || typeof json?.id === 'number' ? String(json.id) : null;
       return { response: clip(`HTTP ${res.status} ${id ?? ''}`.trim()), providerMessageId: id, delivered: false };
@@ -47,11 +47,3 @@ export const httpSmsAdapter: ProviderAdapter = {
   },
 };
 
-function parseJson(text: string): Record<string, unknown> | null {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}

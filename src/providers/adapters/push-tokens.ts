@@ -113,14 +113,6 @@ export function stringData(data: unknown): Record<string, string> {
   return out;
 }
 
-export function parseJsonObject(text: string): Record<string, any> | null {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : null;
-  } catch {
-    return null;
-  }
-}
 
 function b64url(text: string): string {
   return Buffer.from(text).toString('base64url');

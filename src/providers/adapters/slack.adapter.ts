@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clip, httpStatusKind, ProviderAdapter, ProviderError, ProviderErrorKind, ProviderReceipt, ProviderSend, requestFailure } from '../provider.types';
+import { clip, httpStatusKind, ProviderAdapter, ProviderError, ProviderErrorKind, ProviderReceipt, ProviderSend, requestFailure, parseJsonObject } from '../provider.types';
 
 const config = z
   .object({
@@ -54,7 +54,7 @@ export const slackAdapter: ProviderAdapter = {
     } catch (err) {
       throw requestFailure('slack', err);
     }
-    const json = parseJson(res.body);
+    const json = parseJsonObject(res.body);
     if (res.status === 200 && json?.ok === true) {
       const ts = typeof json.ts === 'string' ? json.ts : null;
       return { response: clip(`HTTP 200 ok ${String(json.channel ?? channel)} ${ts ?? ''}`.trim()), providerMessageId: ts, delivered: true };
@@ -65,11 +65,3 @@ export const slackAdapter: ProviderAdapter = {
   },
 };
 
-function parseJson(text: string): Record<string, unknown> | null {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clip, httpStatusKind, ProviderAdapter, ProviderError, ProviderReceipt, ProviderSend, requestFailure } from '../provider.types';
+import { clip, httpStatusKind, ProviderAdapter, ProviderError, ProviderReceipt, ProviderSend, requestFailure, parseJsonObject } from '../provider.types';
 
 /** Twilio error codes that name the recipient (bad number, landline, opted out, blocked region): no failover. */
 const RECIPIENT_CODES = new Set([21211, 21214, 21217, 21401, 21407, 21408, 21421, 21610, 21612, 21614, 21635]);
@@ -52,7 +52,7 @@ export const twilioAdapter: ProviderAdapter = {
     } catch (err) {
       throw requestFailure('twilio', err);
     }
-    const body = parseJson(res.body);
+    const body = parseJsonObject(res.body);
     if (res.status === 201 || res.status === 200) {
       const sid = typeof body?.sid === 'string' ? body.sid : null;
       return { response: clip(`HTTP ${res.status} ${sid ?? ''} ${String(body?.status ?? '')}`.trim()), providerMessageId: sid, delivered: false };
@@ -64,11 +64,3 @@ export const twilioAdapter: ProviderAdapter = {
   },
 };
 
-function parseJson(text: string): Record<string, unknown> | null {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
