@@ -73,6 +73,7 @@ export const MessageHistorySchema = component(
           error: z.string().nullable(),
           provider_message_id: z.string().nullable(),
           started_at: dateTime(),
+          sent_at: dateTime().nullable().describe('when the request left, after the rate limit (null when it never did)'),
           finished_at: dateTime().nullable(),
         }),
       )

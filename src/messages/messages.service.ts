@@ -235,14 +235,14 @@ export class MessagesService {
       [workspaceId, messageId],
     )) as Array<{ status: string; channel: string | null; detail: JsonObject | null; at: Date }>;
     const attempts = (await this.db.query(
-      `SELECT channel, provider_id, provider, state, status_code, response, error, provider_message_id, started_at, finished_at
+      `SELECT channel, provider_id, provider, state, status_code, response, error, provider_message_id, started_at, sent_at, finished_at
        FROM delivery_attempts WHERE workspace_id = $1 AND message_id = $2 ORDER BY id`,
       [workspaceId, messageId],
-    )) as Array<{ channel: string; provider_id: string; provider: string; state: 'sending' | 'accepted' | 'failed'; status_code: number | null; response: string | null; error: string | null; provider_message_id: string | null; started_at: Date; finished_at: Date | null }>;
+    )) as Array<{ channel: string; provider_id: string; provider: string; state: 'sending' | 'accepted' | 'failed'; status_code: number | null; response: string | null; error: string | null; provider_message_id: string | null; started_at: Date; sent_at: Date | null; finished_at: Date | null }>;
     return {
       message_id: messageId,
       items: rows.map((r) => ({ status: r.status, channel: r.channel, detail: r.detail, at: r.at.toISOString() })),
-      attempts: attempts.map((a) => ({ ...a, started_at: a.started_at.toISOString(), finished_at: a.finished_at?.toISOString() ?? null })),
+      attempts: attempts.map((a) => ({ ...a, started_at: a.started_at.toISOString(), sent_at: a.sent_at?.toISOString() ?? null, finished_at: a.finished_at?.toISOString() ?? null })),
     };
   }
 

@@ -86,19 +86,20 @@ export class ProviderDeliveryService {
         `INSERT INTO delivery_attempts (workspace_id, message_id, channel, provider_id, provider, state) VALUES ($1, $2, $3, $4, $5, 'sending') RETURNING id`,
         [...key, provider.id, provider.provider],
       )) as Array<{ id: string }>;
+      const sent: { at: Date | null } = { at: null };
       try {
-        const receipt = await this.sendOnce(s, provider, slotAt);
+        const receipt = await this.sendOnce(s, provider, slotAt, sent);
         await this.db.query(
-          `UPDATE delivery_attempts SET state = 'accepted', response = $2, provider_message_id = $3, finished_at = now() WHERE id = $1`,
-          [attempt.id, clip(receipt.response, 2000), receipt.providerMessageId],
+          `UPDATE delivery_attempts SET state = 'accepted', response = $2, provider_message_id = $3, sent_at = $4, finished_at = now() WHERE id = $1`,
+          [attempt.id, clip(receipt.response, 2000), receipt.providerMessageId, sent.at],
         );
         if (receipt.unregisteredTokens?.length && s.recipient) await this.removeTokens(s.workspaceId, s.recipient, receipt.unregisteredTokens);
         return { provider: `${provider.provider}:${provider.id}`, response: receipt.response, delivered: receipt.delivered };
       } catch (err) {
         const e = toProviderError(err);
         await this.db.query(
-          `UPDATE delivery_attempts SET state = 'failed', status_code = $2, response = $3, error = $4, finished_at = now() WHERE id = $1`,
-          [attempt.id, e.details.status ?? null, e.details.response ? clip(e.details.response, 2000) : null, clip(e.message, 2000)],
+          `UPDATE delivery_attempts SET state = 'failed', status_code = $2, response = $3, error = $4, sent_at = $5, finished_at = now() WHERE id = $1`,
+          [attempt.id, e.details.status ?? null, e.details.response ? clip(e.details.response, 2000) : null, clip(e.message, 2000), sent.at],
         );
         if (e.details.unregisteredTokens?.length && s.recipient) await this.removeTokens(s.workspaceId, s.recipient, e.details.unregisteredTokens);
         last = `${provider.id}: ${e.message}`;
@@ -124,8 +125,19 @@ export class ProviderDeliveryService {
   }
 
   /** One request to one provider, with the commit point marked unless the provider dedupes by the message id. */
-  private async sendOnce(s: ProviderChannelSend, p: OpenedProvider, slotAt: number): Promise<ProviderReceipt> {
-    const waitForSlot = () => (slotAt > Date.now() ? sleepWithHeartbeat(slotAt - Date.now()) : Promise.resolve());
+  private async sendOnce(s: ProviderChannelSend, p: OpenedProvider, slotAt: number, sent: { at: Date | null }): Promise<ProviderReceipt> {
+    // The booked slot, then the limiter's window (held back while it is full): `sent.at` is when the request may leave.
+    const waitForSlot = async () => {
+      if (slotAt > Date.now()) await sleepWithHeartbeat(slotAt - Date.now());
+      for (;;) {
+        const claim = await this.limiter.claim(s.workspaceId, p.id, p.rate_limit);
+        if ('claimedAt' in claim) {
+          sent.at = claim.claimedAt;
+          return;
+        }
+        await sleepWithHeartbeat(claim.waitMs);
+      }
+    };
     // Waits first, then marks: an owner that dies while waiting has sent nothing and is not "unconfirmed".
     const markCommitting = async () => {
       const [, affected] = (await this.db.query(

@@ -1,5 +1,6 @@
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { webhookSignature } from '../../src/messages/channels/webhook.channel';
+import { ProviderRateLimiter } from '../../src/providers/provider-rate-limiter';
 import { messageDecided } from '../support/automations';
 import { startTwilioSink } from '../support/sms-provider-sinks';
 import { startTestHerald, TestHerald } from '../support/test-herald';
@@ -226,4 +227,34 @@ it('a test send reaches the provider and reports what it answered', async () => 
   expect(refused).toMatchObject({ ok: false, error_kind: 'recipient', error: expect.stringMatching(/21211/) });
   expect((await herald.http.post('/providers/twilio-a/test').set(ws.auth).send({ to: { phone_number: 'call me' } })).status).toBe(400);
   expect((await herald.http.post('/providers/nope/test').set(ws.auth).send({ to: { phone_number: '+14155550110' } })).status).toBe(404);
+});
+
+it('the rate limiter: slots 1/rate apart, and a window of n sends per n/rate s that holds back whoever comes late', async () => {
+  const ws = await herald.newWorkspace();
+  const limiter = herald.app.get(ProviderRateLimiter);
+  // Slots: six bookings at once are spaced 220 ms (5/s, 10 % wider).
+  const waits: number[] = [];
+  for (let i = 0; i < 6; i++) waits.push((await limiter.reserve(ws.id, 'slots', 5))!);
+  for (let i = 1; i < 6; i++) expect(waits[i] - waits[i - 1]).toBeGreaterThan(200);
+  expect(waits[5]).toBeGreaterThan(1000);
+
+  // The window: twelve senders claiming at once (as if all woke late together), exactly five go.
+  await limiter.reserve(ws.id, 'window', 5);
+  const claims = await Promise.all(Array.from({ length: 12 }, () => limiter.claim(ws.id, 'window', 5)));
+  const granted = claims.flatMap((c) => ('claimedAt' in c ? [c.claimedAt.getTime()] : []));
+  expect(granted).toHaveLength(5);
+  for (const c of claims) if ('waitMs' in c) expect(c.waitMs).toBeGreaterThan(900);
+  // The sixth goes once the first has left the window (1050 ms), not before.
+  const sixth = await waitUntil(async () => {
+    const c = await limiter.claim(ws.id, 'window', 5);
+    return 'claimedAt' in c ? c.claimedAt.getTime() : undefined;
+  }, { timeoutMs: 5_000, intervalMs: 20, what: 'the sixth claim' });
+  expect(sixth - Math.min(...granted)).toBeGreaterThanOrEqual(1050);
+
+  // Under one per second: one send per 1/rate s (2100 ms at 0.5/s); no limit claims at once.
+  await limiter.reserve(ws.id, 'slow', 0.5);
+  expect('claimedAt' in (await limiter.claim(ws.id, 'slow', 0.5))).toBe(true);
+  const held = await limiter.claim(ws.id, 'slow', 0.5);
+  expect('waitMs' in held && held.waitMs > 2000).toBe(true);
+  expect('claimedAt' in (await limiter.claim(ws.id, 'unlimited', null))).toBe(true);
 });

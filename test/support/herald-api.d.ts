@@ -1934,6 +1934,11 @@ export interface components {
                 provider_id: string;
                 provider_message_id: string | null;
                 response: string | null;
+                /**
+                 * Format: date-time
+                 * @description when the request left, after the rate limit (null when it never did)
+                 */
+                sent_at: string | null;
                 /** Format: date-time */
                 started_at: string;
                 /** @enum {string} */
