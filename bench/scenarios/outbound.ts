@@ -1,6 +1,6 @@
 import Analytics from '@rudderstack/rudder-sdk-node';
 import { mapWithConcurrency } from '../../src/common/concurrency';
-import type { MessageView } from '../../src/messages/messages.service';
+import type { MessageView } from '../../src/messages/delivery.types';
 import { messageEvent } from '../../src/outbox/outbound-event';
 import { OutboxService } from '../../src/outbox/outbox.service';
 import { Api, check, Ctx, fmt, goal, newWorkspace, Row, secondsSince, times, waitFor } from '../common';

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { SA_WORKSPACE } from '../../workflows/shared/search-attributes';
 import { eventReplayWorkflowId } from '../../workflows/shared/workflow-ids';
-import type { EventReplayInput } from '../../workflows/replay/event-replay.workflow';
+import type { EventReplayInput } from '../../workflows/replay/event-replay.types';
 import { EventRunsService, LedgerEvent } from '../automations/runs/event-runs.service';
 import { RunPlanner } from '../automations/runs/run-planner.service';
 import { RunStarter } from '../automations/runs/run-starter.service';

@@ -9,6 +9,8 @@ const BATCH = 5_000;
 const MAX_BATCHES = 20;
 /** Tombstones, throttle decisions and tenant send requests outlive any window they serve by this much. */
 const SHORT_LIVED_MS = 7 * 24 * 3600_000;
+/** A delivery receipt that came before its acceptance waits this long for it. */
+const PENDING_RECEIPT_MS = 24 * 3600_000;
 
 export interface PruneResult {
   [table: string]: number;
@@ -81,6 +83,8 @@ export class RetentionService {
            SELECT workspace_id, throttle_key, request_id FROM throttle_decisions WHERE at < ${age(SHORT_LIVED_MS)} LIMIT ${BATCH})`,
       ),
       send_requests: await this.batched(`DELETE FROM send_requests WHERE created_at < ${age(SHORT_LIVED_MS)}`),
+      // A receipt whose acceptance never came in a day never will (the sender died mid-send, or the id was not Herald's).
+      pending_receipts: await this.batched(`DELETE FROM pending_receipts WHERE id IN (SELECT id FROM pending_receipts WHERE received_at < ${age(PENDING_RECEIPT_MS)} LIMIT ${BATCH})`),
       // The dashboard's buckets no view reads (minutes after 3 hours, half hours after 8 days): a few rows per workspace and key.
       dashboard_buckets: await this.dashboard.prune(),
     };

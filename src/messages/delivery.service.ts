@@ -12,7 +12,7 @@ import { NotificationsService, NotificationView } from '../notifications/notific
 import { OutboxService } from '../outbox/outbox.service';
 import { ProfilesService } from '../profiles/profiles.service';
 import { TenantsService } from '../tenants/tenants.service';
-import { ChannelError, ChannelTransport } from './channels/channel.types';
+import { ChannelError, ChannelReceipt, ChannelTransport } from './channels/channel.types';
 import { EmailChannel } from './channels/email.channel';
 import { InboxChannel } from './channels/inbox.channel';
 import { WebhookChannel } from './channels/webhook.channel';
@@ -27,6 +27,7 @@ import { MessagesService } from './messages.service';
 import { SecretsService } from './secrets.service';
 import { addEmailTracking } from './tracking/html-tracking';
 import { ProviderDeliveryService, RateLimitedError } from './provider-delivery.service';
+import { ReceiptsService } from './receipts.service';
 import { ProvidersService } from '../providers/providers.service';
 import { PROVIDER_CHANNELS, ProviderChannel } from '../providers/provider.types';
 import { e164 } from './channels/phone-number';
@@ -91,6 +92,7 @@ export class DeliveryService {
     webhook: WebhookChannel,
     private readonly providers: ProvidersService,
     private readonly providerDelivery: ProviderDeliveryService,
+    private readonly receipts: ReceiptsService,
   ) {
     this.transports = { email, inbox, webhook };
   }
@@ -426,7 +428,7 @@ export class DeliveryService {
     workspaceId: string,
     messageId: string,
     channel: ChannelName,
-    receipt: { provider: string; response: string; delivered: boolean } | null,
+    receipt: ChannelReceipt | null,
   ): Promise<DeliveryResult> {
     const { row, outbound } = await this.db.transaction(async (tx) => {
       const [cd] = (await tx.query(
@@ -439,6 +441,9 @@ export class DeliveryService {
       const delivered = receipt?.delivered ?? (channel === 'inbox' || channel === 'webhook');
       const changes: Array<{ status: MessageStatus; channel: string; detail?: JsonObject }> = [{ status: 'SENT', channel, detail: { provider } }];
       if (delivered) changes.push({ status: 'DELIVERED', channel });
+      // A receipt the provider sent before this acceptance was recorded is applied with it.
+      const early = receipt?.acceptedBy ? await this.receipts.takePendingIn(tx, workspaceId, messageId, receipt.acceptedBy) : null;
+      if (early) changes.push({ channel, ...early });
       const providers = receipt ? { [channel]: { provider: receipt.provider, response: receipt.response.slice(0, 500) } } : undefined;
       return this.messages.transitionsIn(tx, workspaceId, messageId, changes, providers);
     });

@@ -58,3 +58,27 @@ export interface DeliveryPlan {
   /** Epoch ms quiet hours hold the message until (nothing was rendered or sent). */
   holdUntil?: number;
 }
+
+/** The message object of the API and of outbound events: times are epoch ms. */
+export interface MessageView {
+  id: string;
+  status: MessageStatus;
+  recipient: string | null;
+  notification: string | null;
+  event: string | null;
+  run_id: string | null;
+  request_id: string | null;
+  channels: string[];
+  providers: JsonObject;
+  to: JsonObject;
+  error: string | null;
+  reason: string | null;
+  enqueued: number;
+  sent: number | null;
+  delivered: number | null;
+  opened: number | null;
+  clicked: number | null;
+  canceled: number | null;
+  /** When a delay or quiet hours hold the message until (ISO), or null. */
+  scheduled_for: string | null;
+}

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { isPlainObject, JsonObject } from '../../workflows/shared/json';
 import { notFound } from '../common/errors/api-error';
 import { Keyset, Page } from '../common/http/pagination';
-import type { MessageStatus } from './delivery.types';
+import type { MessageStatus, MessageView } from './delivery.types';
 import { messageEvent } from '../outbox/outbound-event';
 import type { Queryable } from '../database/queryable';
 import { INTEGRATION_STATE, OutboxService } from '../outbox/outbox.service';
@@ -37,30 +37,6 @@ export interface MessageRow {
   opened_at: Date | null;
   clicked_at: Date | null;
   canceled_at: Date | null;
-}
-
-/** The message object of the API and of outbound events: times are epoch ms. */
-export interface MessageView {
-  id: string;
-  status: MessageStatus;
-  recipient: string | null;
-  notification: string | null;
-  event: string | null;
-  run_id: string | null;
-  request_id: string | null;
-  channels: string[];
-  providers: JsonObject;
-  to: JsonObject;
-  error: string | null;
-  reason: string | null;
-  enqueued: number;
-  sent: number | null;
-  delivered: number | null;
-  opened: number | null;
-  clicked: number | null;
-  canceled: number | null;
-  /** When a delay or quiet hours hold the message until (ISO), or null. */
-  scheduled_for: string | null;
 }
 
 /** One channel's rendered content, in Courier's output shape (plus how its attempt ended). */

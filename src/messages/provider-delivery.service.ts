@@ -94,7 +94,12 @@ export class ProviderDeliveryService {
           [attempt.id, clip(receipt.response, 2000), receipt.providerMessageId, sent.at],
         );
         if (receipt.unregisteredTokens?.length && s.recipient) await this.removeTokens(s.workspaceId, s.recipient, receipt.unregisteredTokens);
-        return { provider: `${provider.provider}:${provider.id}`, response: receipt.response, delivered: receipt.delivered };
+        return {
+          provider: `${provider.provider}:${provider.id}`,
+          response: receipt.response,
+          delivered: receipt.delivered,
+          acceptedBy: { providerId: provider.id, provider: provider.provider, providerMessageId: receipt.providerMessageId },
+        };
       } catch (err) {
         const e = toProviderError(err);
         await this.db.query(

@@ -1,6 +1,6 @@
-import { Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
+import { Controller, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { validateRequest } from 'twilio';
 import { z } from 'zod';
@@ -58,12 +58,14 @@ export class ReceiptsController {
     const outcome = status === 'delivered' || status === 'read' ? 'DELIVERED' : status === 'undelivered' || status === 'failed' ? 'UNDELIVERABLE' : null;
     if (!outcome) return; // queued, sending, sent: nothing new for Herald
     const error = outcome === 'UNDELIVERABLE' ? `twilio: ${status}${params.ErrorCode ? ` (error ${params.ErrorCode})` : ''}` : undefined;
+    // Applied now, or kept until Herald records Twilio's acceptance of that sid: 204 either way (Twilio retries nothing).
     await this.receipts.record(workspaceId, p.id, { providerMessageId: sid }, outcome, error);
   }
 
+  /** 204 when applied; 202 when it came before Herald recorded the provider's acceptance (applied with it). */
   @Post(':workspace/:provider')
   @HttpCode(204)
-  async generic(@Param('workspace') workspaceId: string, @Param('provider') providerId: string, @Req() req: Request): Promise<void> {
+  async generic(@Param('workspace') workspaceId: string, @Param('provider') providerId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     const p = await this.providers.forSend(workspaceId, providerId).catch(() => null);
     if (!p) throw notFound('no such receipt endpoint');
     if (!p.receiptSecret) throw forbidden('this provider has no receipt_secret, so its receipts cannot be authenticated');
@@ -81,7 +83,8 @@ export class ReceiptsController {
     if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     const r = parsed.data;
     const outcome = r.status === 'delivered' ? 'DELIVERED' : 'UNDELIVERABLE';
-    await this.receipts.record(workspaceId, p.id, { messageId: r.message_id, providerMessageId: r.provider_message_id }, outcome, outcome === 'UNDELIVERABLE' ? `${p.provider}: ${r.status}${r.error ? `: ${r.error}` : ''}` : undefined);
+    const recorded = await this.receipts.record(workspaceId, p.id, { messageId: r.message_id, providerMessageId: r.provider_message_id }, outcome, outcome === 'UNDELIVERABLE' ? `${p.provider}: ${r.status}${r.error ? `: ${r.error}` : ''}` : undefined);
+    if (recorded === 'pending') res.status(202);
   }
 }
 

@@ -17,9 +17,9 @@ import { derivedUuid } from '../common/ids';
 import { TemporalClientService } from '../temporal/temporal-client.service';
 import { WorkflowTerminator } from '../temporal/workflow-terminator.service';
 import { DeliveryService } from './delivery.service';
-import type { DeliveryRequest } from './delivery.types';
+import type { DeliveryRequest, MessageView } from './delivery.types';
 import { SendDto } from './dto/send.dto';
-import { MessagesService, MessageView } from './messages.service';
+import { MessagesService } from './messages.service';
 
 /**
  * POST /send and message cancel. Each message runs as its own durable workflow; the request is

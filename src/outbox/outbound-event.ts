@@ -1,7 +1,7 @@
 import type { JsonObject } from '../../workflows/shared/json';
 import { derivedUuid } from '../common/ids';
 import type { MessageStatus } from '../messages/delivery.types';
-import type { MessageView } from '../messages/messages.service';
+import type { MessageView } from '../messages/delivery.types';
 
 /** A RudderStack track call as the emitter sends it. */
 export interface OutboundEvent {

@@ -60,9 +60,14 @@ export class ProviderRateLimiter {
        FROM provider_rate_slots WHERE workspace_id = $1 AND provider_id = $2`,
       [workspaceId, providerId, sends, windowMs],
     )) as Array<{ wait_ms: string | number | null }>;
-    // No row: the provider was deleted mid-send (its limit went with it).
-    if (!row) return { claimedAt: new Date() };
-    return { waitMs: Number(row.wait_ms ?? 1) };
+    if (row) return { waitMs: Number(row.wait_ms ?? 1) };
+    // No row yet (a test send books no slot) or no more (the provider was deleted mid-send).
+    const [inserted] = (await this.db.query(
+      `INSERT INTO provider_rate_slots (workspace_id, provider_id, next_slot_at, recent_sends) VALUES ($1, $2, clock_timestamp(), ARRAY[clock_timestamp()])
+       ON CONFLICT (workspace_id, provider_id) DO NOTHING RETURNING recent_sends[1] AS claimed_at`,
+      [workspaceId, providerId],
+    )) as Array<{ claimed_at: Date }>;
+    return inserted ? { claimedAt: inserted.claimed_at } : { waitMs: 1 };
   }
 }
 

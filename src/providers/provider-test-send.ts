@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { JsonObject } from '../../workflows/shared/json';
-import { badRequest } from '../common/errors/api-error';
+import { ApiError, badRequest } from '../common/errors/api-error';
 import { safeFetch } from '../common/net/safe-fetch';
 import { e164 } from '../messages/channels/phone-number';
 import { pushTokensOf } from '../messages/channels/push-tokens';
@@ -18,7 +18,7 @@ export const testSendSchema = z
  * A test send through one provider, straight to its API (no message, no retries, no failover):
  * what the provider answered, for the Studio's providers page.
  */
-export async function testSend(workspaceId: string, p: OpenedProvider, body: unknown, allowPrivateNetworks: string[]) {
+export async function testSend(workspaceId: string, p: OpenedProvider, body: unknown, allowPrivateNetworks: string[], commit: () => Promise<void>) {
   const parsed = testSendSchema.safeParse(body ?? {});
   if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
   if (!p.adapter) throw badRequest(`${p.provider}: test sends go through provider APIs; send to the smtp provider with POST /send`);
@@ -46,12 +46,13 @@ export async function testSend(workspaceId: string, p: OpenedProvider, body: unk
       content,
       address,
       statusCallbackUrl: null,
-      commit: async () => undefined,
+      commit,
       fetch: (url, options) => safeFetch(url, { ...options, allowPrivateNetworks }),
       allowPrivateNetworks,
     });
     return { ok: true, response: receipt.response, provider_message_id: receipt.providerMessageId, error: null, error_kind: null };
   } catch (err) {
+    if (err instanceof ApiError) throw err; // the commit refused it (the provider's rate limit): nothing was sent
     const e = err instanceof ProviderError ? err : new ProviderError((err as Error).message, 'provider');
     return { ok: false, response: e.details.response ?? null, provider_message_id: null, error: e.message, error_kind: e.kind };
   }

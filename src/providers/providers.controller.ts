@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { WorkspaceId } from '../common/auth/workspace.decorator';
-import { notFound } from '../common/errors/api-error';
+import { notFound, tooManyRequests } from '../common/errors/api-error';
 import { ApiResponses } from '../common/openapi/api-responses.decorator';
 import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
+import { ProviderRateLimiter } from './provider-rate-limiter';
 import { testSend } from './provider-test-send';
 import { ProviderListSchema, ProviderSchema, ProviderTestResultSchema } from './providers.responses';
 import { ProvidersService } from './providers.service';
@@ -12,7 +13,11 @@ import { ProvidersService } from './providers.service';
 @ApiBearerAuth()
 @Controller('providers')
 export class ProvidersController {
-  constructor(private readonly providers: ProvidersService, @Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {}
+  constructor(
+    private readonly providers: ProvidersService,
+    private readonly limiter: ProviderRateLimiter,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'The providers, by channel in the order they are tried' })
@@ -65,10 +70,15 @@ export class ProvidersController {
   @HttpCode(200)
   @ApiOperation({ summary: 'A test send through this provider only (no retries, no failover): what it answered' })
   @ApiBody({ schema: { type: 'object', properties: { to: { type: 'object', additionalProperties: true }, text: { type: 'string' } } } })
-  @ApiResponses({ 200: ProviderTestResultSchema, errors: { 400: 'a missing or bad recipient', 404: true } })
+  @ApiResponses({ 200: ProviderTestResultSchema, errors: { 400: 'a missing or bad recipient', 404: true, 429: "the provider's rate limit has no room now (Retry-After)" } })
   async test(@WorkspaceId() ws: string, @Param('id') id: string, @Body() body: unknown) {
     const p = await this.providers.forSend(ws, id);
     if (!p) throw notFound(`provider ${JSON.stringify(id)} not found`);
-    return testSend(ws, p, body, this.config.allowPrivateNetworks);
+    // A test send is a real request: it takes a place in the provider's rate window like any send.
+    const commit = async () => {
+      const claim = await this.limiter.claim(ws, p.id, p.rate_limit);
+      if ('waitMs' in claim) throw tooManyRequests(`provider ${JSON.stringify(id)} is at its rate limit (${p.rate_limit}/s); retry later`, Math.max(1, Math.ceil(claim.waitMs / 1000)));
+    };
+    return testSend(ws, p, body, this.config.allowPrivateNetworks, commit);
   }
 }

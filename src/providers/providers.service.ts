@@ -153,6 +153,7 @@ export class ProvidersService {
     const [, affected] = (await this.db.query('DELETE FROM providers WHERE workspace_id = $1 AND id = $2', [workspaceId, id])) as [unknown, number];
     if (!affected) throw notFound(`provider ${JSON.stringify(id)} not found`);
     await this.db.query('DELETE FROM provider_rate_slots WHERE workspace_id = $1 AND provider_id = $2', [workspaceId, id]);
+    await this.db.query('DELETE FROM pending_receipts WHERE workspace_id = $1 AND provider_id = $2', [workspaceId, id]);
     this.forget(workspaceId, id);
   }
 

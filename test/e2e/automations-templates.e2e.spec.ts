@@ -107,6 +107,19 @@ describe('automation templates', () => {
     await runReaches(herald, ws.auth, run, ['PROCESSED']);
   });
 
+  it('an alias that is one of the routes under /automations is a 400 naming it; a saved one reads back by alias', async () => {
+    const ws = await herald.newWorkspace();
+    for (const alias of ['runs', 'sequences', 'step-schema', 'Invoke', 'cancel']) {
+      const res = await herald.http.post('/automations').set(ws.auth).send({ name: 'R', alias, steps: [] });
+      expect({ alias, status: res.status, message: res.body.message }).toEqual({ alias, status: 400, message: expect.stringContaining(`alias "${alias}" is reserved`) });
+    }
+    const id = (await herald.http.post('/automations').set(ws.auth).send({ name: 'R', alias: 'runs-weekly', steps: [] }).expect(201)).body.id;
+    expect((await herald.http.get('/automations/runs-weekly').set(ws.auth).expect(200)).body.id).toBe(id);
+    const renamed = await herald.http.put(`/automations/${id}`).set(ws.auth).send({ name: 'R', alias: 'sequences', steps: [] });
+    expect(renamed.status).toBe(400);
+    expect((await herald.http.get(`/automations/${id}`).set(ws.auth).expect(200)).body.alias).toBe('runs-weekly');
+  });
+
   it('rejects an invoke cycle on save, and a dynamic one at run time', async () => {
     const ws = await herald.newWorkspace();
     await publishedTemplate(herald, ws.auth, { name: 'B', alias: 'cycle-b', steps: [{ action: 'send', template: 'n' }] });

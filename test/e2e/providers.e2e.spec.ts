@@ -217,6 +217,48 @@ it('the generic signed receipt endpoint marks UNDELIVERABLE; bad signatures, sta
   expect(m.error).toMatch(/undelivered: carrier violation/);
 });
 
+it("a receipt that beats the provider's answer is kept and applied with the acceptance: SENT, then DELIVERED or UNDELIVERABLE, once", async () => {
+  const secret = 'rcpt_early_0123456789abcdef';
+  const ws = await setup({ receipt_secret: secret }, null);
+  const sid = `SM${'e'.repeat(32)}`;
+  twilioA.nextSids.push(sid);
+  const release = twilioA.hold();
+  const viaTwilio = await sendSms(ws.auth, { phone_number: '+14155550130' });
+  const viaGeneric = await sendSms(ws.auth, { phone_number: '+14155550131' });
+  await waitUntil(async () => sentTo(twilioA, '+14155550130').length === 1 && sentTo(twilioA, '+14155550131').length === 1, { what: 'both requests held at Twilio' });
+  // Twilio's callback for the sid it has not answered with yet; the generic one by Herald's message id.
+  const path = `/receipts/twilio/${ws.id}/twilio-a`;
+  const params = { MessageSid: sid, MessageStatus: 'delivered', AccountSid: SID_A };
+  const early = await herald.rawHttp.post(path).set('Content-Type', 'application/x-www-form-urlencoded')
+    .set('X-Twilio-Signature', getExpectedTwilioSignature(TOKEN_A, `${PUBLIC_URL}${path}`, params)).send(new URLSearchParams(params).toString());
+  expect(early.status).toBe(204);
+  const body = JSON.stringify({ message_id: viaGeneric, status: 'failed', error: 'unreachable handset' });
+  const generic = await herald.rawHttp.post(`/receipts/${ws.id}/twilio-a`).set('Content-Type', 'application/json').set('Herald-Signature', webhookSignature(secret, Date.now(), body)).send(body);
+  expect(generic.status).toBe(202);
+  // A message id this provider is not sending still cannot wait.
+  const stranger = JSON.stringify({ message_id: 'not-a-message', status: 'delivered' });
+  expect((await herald.rawHttp.post(`/receipts/${ws.id}/twilio-a`).set('Content-Type', 'application/json').set('Herald-Signature', webhookSignature(secret, Date.now(), stranger)).send(stranger)).status).toBe(404);
+  expect((await herald.http.get(`/messages/${viaTwilio}`).set(ws.auth)).body.status).toBe('ENQUEUED');
+  expect(await herald.db.query('SELECT status FROM pending_receipts WHERE workspace_id = $1 ORDER BY id', [ws.id])).toEqual([{ status: 'DELIVERED' }, { status: 'UNDELIVERABLE' }]);
+
+  release();
+  const delivered = await waitUntil(async () => {
+    const m = (await herald.http.get(`/messages/${viaTwilio}`).set(ws.auth)).body;
+    return m.status === 'DELIVERED' ? m : undefined;
+  }, { what: 'the early Twilio receipt applied' });
+  expect(delivered.providers.sms.provider).toBe('twilio:twilio-a');
+  const history = (await herald.http.get(`/messages/${viaTwilio}/history`).set(ws.auth)).body;
+  expect(history.items.map((i: { status: string }) => i.status)).toEqual(['ENQUEUED', 'SENT', 'DELIVERED']);
+  expect(history.items[2].detail).toMatchObject({ provider_id: 'twilio-a', provider_message_id: sid, receipt: true });
+  const failed = await waitUntil(async () => {
+    const m = (await herald.http.get(`/messages/${viaGeneric}`).set(ws.auth)).body;
+    return m.status === 'UNDELIVERABLE' ? m : undefined;
+  }, { what: 'the early generic receipt applied' });
+  expect(failed.error).toMatch(/failed: unreachable handset/);
+  expect((await herald.http.get(`/messages/${viaGeneric}/history`).set(ws.auth)).body.items.map((i: { status: string }) => i.status)).toEqual(['ENQUEUED', 'SENT', 'UNDELIVERABLE']);
+  expect(await herald.db.query('SELECT 1 FROM pending_receipts WHERE workspace_id = $1', [ws.id])).toEqual([]);
+});
+
 it('a test send reaches the provider and reports what it answered', async () => {
   const ws = await setup();
   const ok = (await herald.http.post('/providers/twilio-a/test').set(ws.auth).send({ to: { phone_number: '+14155550110' }, text: 'ping' }).expect(200)).body;
@@ -227,6 +269,18 @@ it('a test send reaches the provider and reports what it answered', async () => 
   expect(refused).toMatchObject({ ok: false, error_kind: 'recipient', error: expect.stringMatching(/21211/) });
   expect((await herald.http.post('/providers/twilio-a/test').set(ws.auth).send({ to: { phone_number: 'call me' } })).status).toBe(400);
   expect((await herald.http.post('/providers/nope/test').set(ws.auth).send({ to: { phone_number: '+14155550110' } })).status).toBe(404);
+});
+
+it("a test send takes a place in the provider's rate window: over the limit it is a 429 with Retry-After, and nothing is sent", async () => {
+  const ws = await setup({ rate_limit: 1 }, null);
+  await herald.http.post('/providers/twilio-a/test').set(ws.auth).send({ to: { phone_number: '+14155550120' } }).expect(200);
+  const over = await herald.http.post('/providers/twilio-a/test').set(ws.auth).send({ to: { phone_number: '+14155550121' } });
+  expect({ status: over.status, type: over.body.type, message: over.body.message }).toEqual({ status: 429, type: 'rate_limit_error', message: expect.stringContaining('rate limit (1/s)') });
+  expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  expect(sentTo(twilioA, '+14155550121')).toHaveLength(0);
+  // Once the window has room (1 per 1.05 s) the next one goes.
+  await waitUntil(async () => (await herald.http.post('/providers/twilio-a/test').set(ws.auth).send({ to: { phone_number: '+14155550122' } })).status === 200, { timeoutMs: 5_000, intervalMs: 200, what: 'a test send after the window' });
+  expect(sentTo(twilioA, '+14155550122')).toHaveLength(1);
 });
 
 it('the rate limiter: slots 1/rate apart, and a window of n sends per n/rate s that holds back whoever comes late', async () => {

@@ -59,3 +59,18 @@ it('an if of 100,000 && terms is a 400 naming the bound, not a 500 (issue 12, it
   expect(res.status).toBe(400);
   expect(res.body.message).toMatch(/expression too long \(\d+ characters; at most 4000\)/);
 });
+
+it('a NUL character in a path or query is a 400 naming the URL, and nothing is stored', async () => {
+  const ws = await herald.newWorkspace();
+  for (const url of ['/profiles/a%00b', '/messages/m%00', '/providers/p%00x', '/lists/l%00/subscriptions']) {
+    const res = await herald.http.get(url).set(ws.auth);
+    expect({ url, status: res.status, message: res.body.message }).toEqual({ url, status: 400, message: expect.stringMatching(/^request path or query contains a character Postgres cannot store/) });
+  }
+  const put = await herald.http.put('/profiles/u%00x').set(ws.auth).send({ profile: { email: 'x@example.com' } });
+  expect({ status: put.status, message: put.body.message }).toEqual({ status: 400, message: expect.stringMatching(/^request path or query/) });
+  expect((await herald.http.get('/profiles/u').set(ws.auth)).status).toBe(404);
+  // In a body it still names the body.
+  const body = await herald.http.put('/profiles/u').set(ws.auth).send({ profile: { email: 'x@example.com', name: 'a\u0000' } });
+  expect(body.status).toBe(400);
+  expect(body.body.message).not.toMatch(/path or query/);
+});

@@ -75,6 +75,7 @@ export async function startTwilioSink(opts: { accountSid: string; authToken: str
   const p = programmable();
   const requests: SinkRequest[] = [];
   const refused = new Set<string>();
+  const sids: string[] = [];
   const error = (status: number, code: number, message: string): Answer => ({
     status,
     body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
@@ -97,7 +98,7 @@ export async function startTwilioSink(opts: { accountSid: string; authToken: str
       if (failure) return send(res, failure);
       send(res, {
         status: 201,
-        body: { sid: `SM${randomBytes(16).toString('hex')}`, account_sid: opts.accountSid, to: form.To, from: form.From ?? null, body: form.Body, status: 'queued', num_segments: '1', error_code: null, error_message: null, api_version: '2010-04-01' },
+        body: { sid: sids.shift() ?? `SM${randomBytes(16).toString('hex')}`, account_sid: opts.accountSid, to: form.To, from: form.From ?? null, body: form.Body, status: 'queued', num_segments: '1', error_code: null, error_message: null, api_version: '2010-04-01' },
       });
     });
   });
@@ -106,6 +107,8 @@ export async function startTwilioSink(opts: { accountSid: string; authToken: str
     requests,
     failNext: p.failNext,
     hold: p.hold,
+    /** The sids the next accepted messages get (random ones after them). */
+    nextSids: sids,
     /** Answer 400 (code 21211) for this number, as Twilio does for a number it cannot send to. */
     refuse: (number: string) => refused.add(number),
     tooManyRequests: (n: number) => p.failNext(n, 429, { code: 20429, message: 'Too Many Requests', status: 429 }, { 'Retry-After': '1' }),

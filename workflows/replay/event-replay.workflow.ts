@@ -1,13 +1,6 @@
 import { continueAsNew, proxyActivities } from '@temporalio/workflow';
 import type { ReplayActivities } from '../../activities/replay.activities';
-
-export interface EventReplayInput {
-  workspaceId: string;
-  replayId: string;
-  pageSize: number;
-  /** Pages per run before continue-as-new (history stays a few hundred events). */
-  pagesPerRun: number;
-}
+import type { EventReplayInput } from './event-replay.types';
 
 /** A page is idempotent (its cursor is advanced by compare-and-set), so retrying one after a crash is safe. */
 const { replayEventPage } = proxyActivities<ReplayActivities>({

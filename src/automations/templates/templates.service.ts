@@ -55,6 +55,8 @@ export interface PublishedVersion {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Literal routes under /automations: a template by one of these aliases could never be read by it. */
+const RESERVED_ALIASES = new Set(['invoke', 'cancel', 'runs', 'sequences', 'step-schema']);
 const TEMPLATES_KEYSET = new Keyset([{ column: 'id', type: 'uuid' }], 'ASC');
 const MAX_INVOKE_DEPTH = 16;
 
@@ -70,7 +72,7 @@ export class TemplatesService {
     const steps = this.validate(input.steps);
     this.validateReferences(input);
     return this.db.transaction(async (tx) => {
-      await this.assertAliasFree(tx, workspaceId, input.alias ?? null, null);
+      await this.assertAliasFree(tx, workspaceId, input.alias ?? null, null, null);
       const [row] = (await tx.query(
         `INSERT INTO automation_templates (workspace_id, name, alias, steps, cancelation_token, trigger_event_id, recipient)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
@@ -87,7 +89,7 @@ export class TemplatesService {
     this.validateReferences(input);
     return this.db.transaction(async (tx) => {
       const current = await this.find(tx, workspaceId, idOrAlias);
-      await this.assertAliasFree(tx, workspaceId, input.alias ?? null, current.id);
+      await this.assertAliasFree(tx, workspaceId, input.alias ?? null, current.id, current.alias);
       await tx.query(
         `UPDATE automation_templates SET name = $3, alias = $4, steps = $5, cancelation_token = $6, recipient = $7, updated_at = now()
          WHERE workspace_id = $1 AND id = $2`,
@@ -230,9 +232,13 @@ export class TemplatesService {
     return toView(await this.find(tx, workspaceId, id));
   }
 
-  private async assertAliasFree(tx: EntityManager, workspaceId: string, alias: string | null, selfId: string | null): Promise<void> {
+  private async assertAliasFree(tx: EntityManager, workspaceId: string, alias: string | null, selfId: string | null, currentAlias: string | null): Promise<void> {
     if (!alias) return;
     if (UUID.test(alias)) throw badRequest('alias must not look like a template id (a UUID)');
+    // A template saved with one before the rule keeps it; a new alias may not be one.
+    if (RESERVED_ALIASES.has(alias.toLowerCase()) && alias !== currentAlias) {
+      throw badRequest(`alias ${JSON.stringify(alias)} is reserved: /automations/${alias} is one of Herald's routes (reserved: ${[...RESERVED_ALIASES].join(', ')})`);
+    }
     const rows = (await tx.query('SELECT id FROM automation_templates WHERE workspace_id = $1 AND alias = $2', [workspaceId, alias])) as Array<{ id: string }>;
     if (rows[0] && rows[0].id !== selfId) throw conflict(`alias ${JSON.stringify(alias)} is already used by template ${rows[0].id}`);
   }

@@ -31,7 +31,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
-    const { status, body, retryAfter } = this.toHttp(exception);
+    const { status, body, retryAfter } = this.toHttp(exception, host.switchToHttp().getRequest<{ originalUrl?: string; url?: string }>());
     // A dependency that refused for good is an operator's problem: its cause goes to the log with the request id.
     if (status >= 500 && status !== HttpStatus.SERVICE_UNAVAILABLE && exception instanceof ApiError) {
       const req = host.switchToHttp().getRequest<{ id?: unknown; method?: string; url?: string }>();
@@ -41,7 +41,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     res.status(status).json(body);
   }
 
-  private toHttp(exception: unknown): { status: number; body: { message: string; type: string }; retryAfter?: number } {
+  private toHttp(exception: unknown, req: { originalUrl?: string; url?: string }): { status: number; body: { message: string; type: string }; retryAfter?: number } {
     if (exception instanceof ApiError) {
       const body = exception.getResponse() as { message: string; type: string };
       return { status: exception.getStatus(), body, retryAfter: exception.retryAfterSeconds };
@@ -60,11 +60,16 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     const unstorable = isUnstorableInput(exception);
     if (unstorable) {
-      return { status: HttpStatus.BAD_REQUEST, body: { message: `request body ${unstorable}`, type: 'invalid_request_error' } };
+      return { status: HttpStatus.BAD_REQUEST, body: { message: `${unstorablePart(req)} ${unstorable}`, type: 'invalid_request_error' } };
     }
     this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
     return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { message: 'internal error', type: 'api_error' } };
   }
+}
+
+/** Which part of the request carried what Postgres refused: a NUL (%00) in the URL names the URL. */
+function unstorablePart(req: { originalUrl?: string; url?: string }): string {
+  return /%00/i.test(req.originalUrl ?? req.url ?? '') ? 'request path or query' : 'request body';
 }
 
 function httpExceptionMessage(exception: HttpException): string {

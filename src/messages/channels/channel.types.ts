@@ -21,6 +21,15 @@ export interface ChannelReceipt {
   response: string;
   /** True when the channel itself confirms delivery (inbox stored, webhook 2xx). */
   delivered: boolean;
+  /** A configured provider's acceptance: what an early delivery receipt for it is matched by. */
+  acceptedBy?: ProviderAcceptance;
+}
+
+/** Which provider accepted a message, under which of its ids. */
+export interface ProviderAcceptance {
+  providerId: string;
+  provider: string;
+  providerMessageId: string | null;
 }
 
 /** A failure of a channel transport; `retryable` says whether another attempt may succeed. */
