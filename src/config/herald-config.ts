@@ -113,6 +113,9 @@ export class EnvironmentVariables {
   HERALD_RECONCILE_AFTER?: string;
 
   @IsOptional() @Transform(emptyToUndefined) @IsString()
+  HERALD_PUSH_RECEIPT_DELAY?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
   HERALD_RETAIN_EVENT_BODIES?: string;
 
   @IsOptional() @Transform(emptyToUndefined) @IsString()
@@ -248,6 +251,8 @@ export interface HeraldConfig {
     publicUrl: string;
     /** Signs tracking tokens; undefined: a secret is generated once and kept in Postgres. */
     trackingSecret?: string;
+    /** How old a push ticket must be before its receipt is asked for (Expo: receipts are ready within ~15 minutes). */
+    pushReceiptDelayMs: number;
   };
   /**
    * Seals stored secrets (RudderStack write keys); kept outside Postgres: HERALD_SEALING_KEY, or
@@ -378,6 +383,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       from: vars.SMTP_FROM ?? 'Herald <herald@localhost>',
       publicUrl: (vars.HERALD_PUBLIC_URL ?? `http://localhost:${vars.PORT ?? 3000}`).replace(/\/$/, ''),
       trackingSecret: vars.HERALD_TRACKING_SECRET,
+      pushReceiptDelayMs: duration('HERALD_PUSH_RECEIPT_DELAY', 15 * 60_000),
     },
     sealing: {
       key: vars.HERALD_SEALING_KEY,

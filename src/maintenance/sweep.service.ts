@@ -12,6 +12,7 @@ import { OutboxService } from '../outbox/outbox.service';
 import { WorkflowWaker } from '../temporal/workflow-waker.service';
 import { HERALD_CONFIG, HeraldConfig } from '../config/herald-config';
 import { DashboardStatsRepository } from '../dashboard/dashboard-stats.repository';
+import { PushReceiptsService } from '../messages/push-receipts.service';
 import { ReconcilerService } from './reconciler.service';
 import { RetentionService } from './retention.service';
 
@@ -23,7 +24,8 @@ const LIMIT = 1000;
  * The maintenance sweep (a Temporal Schedule runs it every HERALD_SWEEP_INTERVAL): finds work
  * that a crash left behind, where the durable part committed but the Temporal part was lost,
  * and finishes it; settles rows that drifted from their workflows (ReconcilerService); and runs
- * the pruning job when it is due (RetentionService); folds the dashboard's deltas. Every fix is idempotent: a wake, a start
+ * the pruning job when it is due (RetentionService); folds the dashboard's deltas; reads push
+ * receipts (PushReceiptsService). Every fix is idempotent: a wake, a start
  * ("already started" is success), a re-sent signal, a settle that only moves an active row.
  */
 @Injectable()
@@ -40,6 +42,7 @@ export class SweepService {
     private readonly reconciler: ReconcilerService,
     private readonly retention: RetentionService,
     private readonly dashboard: DashboardStatsRepository,
+    private readonly pushReceipts: PushReceiptsService,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {}
 
@@ -55,6 +58,8 @@ export class SweepService {
     await this.dashboard.fold();
     const pruned = await this.retention.pruneIfDue();
     if (pruned) for (const [table, n] of Object.entries(pruned)) result[`pruned_${table}`] = n;
+    // Last: the one step that calls out (a provider's receipts API), so a slow provider holds up no repair.
+    Object.assign(result, await this.pushReceipts.poll());
     if (Object.values(result).some((n) => n > 0)) this.logger.log(`sweep: ${JSON.stringify(result)}`);
     return result;
   }

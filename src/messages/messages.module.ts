@@ -9,6 +9,7 @@ import { Module } from '@nestjs/common';
 import { ProvidersModule } from '../providers/providers.module';
 import { ProviderDeliveryService } from './provider-delivery.service';
 import { ReceiptsController } from './receipts.controller';
+import { PushReceiptsService } from './push-receipts.service';
 import { ReceiptsService } from './receipts.service';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { OutboxModule } from '../outbox/outbox.module';
@@ -32,7 +33,7 @@ import { TrackingController } from './tracking/tracking.controller';
 @Module({
   imports: [NotificationsModule, ProfilesModule, TenantsModule, OutboxModule, PreferencesModule, ProvidersModule],
   controllers: [ReceiptsController, DeliverySettingsController, MessagesController, InboxController, TrackingController, SuppressionsController, UnsubscribeController, PreferencesPageController],
-  providers: [ReceiptsService, ProviderDeliveryService, DeliveryWindowsService, DeliveryService, MessagesService, SecretsService, SendService, FanOutService, InboxService, EmailChannel, InboxChannel, WebhookChannel, WebhookHostsService, SuppressionsService, UnsubscribeMailboxService],
-  exports: [DeliveryWindowsService, DeliveryService, MessagesService, SecretsService, FanOutService, UnsubscribeMailboxService, SendService],
+  providers: [ReceiptsService, PushReceiptsService, ProviderDeliveryService, DeliveryWindowsService, DeliveryService, MessagesService, SecretsService, SendService, FanOutService, InboxService, EmailChannel, InboxChannel, WebhookChannel, WebhookHostsService, SuppressionsService, UnsubscribeMailboxService],
+  exports: [PushReceiptsService, DeliveryWindowsService, DeliveryService, MessagesService, SecretsService, FanOutService, UnsubscribeMailboxService, SendService],
 })
 export class MessagesModule {}

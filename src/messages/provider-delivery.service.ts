@@ -94,6 +94,13 @@ export class ProviderDeliveryService {
           [attempt.id, clip(receipt.response, 2000), receipt.providerMessageId, sent.at],
         );
         if (receipt.unregisteredTokens?.length && s.recipient) await this.removeTokens(s.workspaceId, s.recipient, receipt.unregisteredTokens);
+        if (receipt.receiptTickets?.length) {
+          await this.db.query(
+            `INSERT INTO push_receipt_tickets (workspace_id, provider_id, ticket_id, message_id, channel, user_id, token)
+             SELECT $1, $2, t.id, $3, $4, $5, t.token FROM unnest($6::text[], $7::text[]) AS t(id, token) ON CONFLICT DO NOTHING`,
+            [s.workspaceId, provider.id, s.messageId, s.channel, s.recipient ?? null, receipt.receiptTickets.map((t) => t.id), receipt.receiptTickets.map((t) => t.token)],
+          );
+        }
         return {
           provider: `${provider.provider}:${provider.id}`,
           response: receipt.response,

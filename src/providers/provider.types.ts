@@ -49,6 +49,8 @@ export interface ProviderReceipt {
   delivered: boolean;
   /** Push tokens the provider reported as no longer registered: removed from the profile. */
   unregisteredTokens?: string[];
+  /** Tickets whose outcome the provider reports later (Expo's push receipts), read by the maintenance sweep. */
+  receiptTickets?: Array<{ id: string; token: string }>;
 }
 
 /**
@@ -86,7 +88,18 @@ export interface ProviderAdapter {
   readonly secretFields: readonly string[];
   /** Whether the message needs an address (an sms number; a Slack channel unless the config has one). */
   send(req: ProviderSend): Promise<ProviderReceipt>;
+  /** For providers that report a ticket's outcome later (Expo): the receipts of these tickets that are ready. */
+  readReceipts?(req: ReceiptsRequest): Promise<Map<string, TicketReceipt>>;
 }
+
+export interface ReceiptsRequest {
+  config: Record<string, unknown>;
+  ticketIds: string[];
+  fetch: ProviderSend['fetch'];
+}
+
+/** A ticket's outcome: delivered to the platform's push service, or an error code (DeviceNotRegistered…). */
+export type TicketReceipt = { ok: true } | { ok: false; error: string; message: string };
 
 /** The error kind of an HTTP status that is not a success (recipient errors are decided per provider). */
 export function httpStatusKind(status: number): ProviderErrorKind {

@@ -1,8 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { messageDecided } from '../support/automations';
-import { startFcmSink, startGoogleOAuthSink, startSendGridSink, startSlackSink } from '../support/provider-sinks';
+import { SweepService } from '../../src/maintenance/sweep.service';
+import { startExpoSink, startFcmSink, startGoogleOAuthSink, startSendGridSink, startSlackSink } from '../support/provider-sinks';
 import { SmtpSink, startSmtpSink } from '../support/smtp-sink';
 import { startTestHerald, TestHerald } from '../support/test-herald';
+import { waitUntil } from '../support/wait-until';
 
 /**
  * Issue 16 through the whole path (POST /send → message workflow → provider): push through FCM
@@ -21,6 +23,8 @@ let oauth: Awaited<ReturnType<typeof startGoogleOAuthSink>>;
 let fcm: Awaited<ReturnType<typeof startFcmSink>>;
 let slack: Awaited<ReturnType<typeof startSlackSink>>;
 let sendgrid: Awaited<ReturnType<typeof startSendGridSink>>;
+let expo: Awaited<ReturnType<typeof startExpoSink>>;
+const EXPO_TOKEN = 'expo-access-0123456789abcdef';
 
 beforeAll(async () => {
   smtp = await startSmtpSink();
@@ -28,12 +32,14 @@ beforeAll(async () => {
   fcm = await startFcmSink({ projectId: 'herald-test', oauth });
   slack = await startSlackSink({ botToken: BOT });
   sendgrid = await startSendGridSink({ apiKey: SENDGRID_KEY });
-  herald = await startTestHerald({ env: { HERALD_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8', SMTP_URL: smtp.url, SMTP_FROM: 'Herald <noreply@herald.test>' } });
+  expo = await startExpoSink({ accessToken: EXPO_TOKEN });
+  // Push receipts are read as soon as a sweep sees the ticket (15 minutes in production).
+  herald = await startTestHerald({ env: { HERALD_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8', SMTP_URL: smtp.url, SMTP_FROM: 'Herald <noreply@herald.test>', HERALD_PUSH_RECEIPT_DELAY: '0' } });
 });
 
 afterAll(async () => {
   await herald?.stop();
-  for (const s of [fcm, oauth, slack, sendgrid]) await s?.close();
+  for (const s of [fcm, oauth, slack, sendgrid, expo]) await s?.close();
   await smtp?.close();
 });
 
@@ -107,4 +113,46 @@ it("email fails over from SendGrid's API (5xx) to SMTP, both attempts in the his
   expect(smtp.envelope.filter((a) => a === 'bob@example.com')).toHaveLength(1);
   expect(smtp.messages.find((m) => m.subject === 'Hello Bob')).toBeDefined();
   expect((await attempts(ws.auth, second)).map((a) => [a.provider, a.state, a.status_code])).toEqual([['sendgrid', 'failed', 503], ['smtp', 'accepted', null]]);
+});
+
+it("push through Expo: the sweep reads the tickets' receipts — DELIVERED when one went through, UNDELIVERABLE when none did, a dead token removed", async () => {
+  const ws = await herald.newWorkspace();
+  await herald.http.put('/providers/expo').set(ws.auth).send({ channel: 'push', provider: 'expo', config: { access_token: EXPO_TOKEN, api_base_url: expo.url } }).expect(200);
+  await herald.http.put('/notifications/ping').set(ws.auth).send({ name: 'Ping', channels: { push: { title: 'Hi {{ profile.name }}', body: 'ping' } } }).expect(200);
+  const [live, gone, big, later] = ['live', 'gone', 'big', 'later'].map((t) => `ExponentPushToken[${t}-${ws.id.slice(0, 8)}]`);
+  // Decided before the sends, so a sweep of the schedule and the test's own read the same receipts.
+  expo.receiptError(gone, 'DeviceNotRegistered');
+  expo.receiptError(big, 'MessageTooBig');
+  expo.pendingReceipts.add(later);
+  await herald.http.put('/profiles/ada').set(ws.auth).send({ profile: { name: 'Ada', expo: { tokens: [live, gone] } } }).expect(200);
+  await herald.http.put('/profiles/bob').set(ws.auth).send({ profile: { name: 'Bob', expo: { tokens: [big] } } }).expect(200);
+  await herald.http.put('/profiles/cy').set(ws.auth).send({ profile: { name: 'Cy', expo: { tokens: [later] } } }).expect(200);
+  const [ada, bob, cy] = [await send(ws.auth, { to: { user_id: 'ada' }, template: 'ping' }), await send(ws.auth, { to: { user_id: 'bob' }, template: 'ping' }), await send(ws.auth, { to: { user_id: 'cy' }, template: 'ping' })];
+  for (const id of [ada, bob, cy]) expect((await messageDecided(herald, ws.auth, id)).status).toBe('SENT');
+
+  const sweep = herald.app.get(SweepService);
+  const status = async (id: string) => (await herald.http.get(`/messages/${id}`).set(ws.auth).expect(200)).body;
+  await waitUntil(async () => {
+    await sweep.sweep();
+    return (await status(ada)).status === 'DELIVERED' && (await status(bob)).status === 'UNDELIVERABLE';
+  }, { timeoutMs: 20_000, intervalMs: 200, what: 'the receipts read' });
+  const history = (await herald.http.get(`/messages/${ada}/history`).set(ws.auth)).body.items;
+  expect(history.map((i: { status: string }) => i.status)).toEqual(['ENQUEUED', 'SENT', 'DELIVERED']);
+  expect(history[2].detail).toMatchObject({ provider: 'expo', provider_id: 'expo', receipt: true, tickets: 2 });
+  const failed = await status(bob);
+  expect(failed.error).toMatch(/^expo: MessageTooBig: /);
+  expect(failed.error).not.toContain(big);
+  // The unregistered token is off Ada's profile; the live one stays.
+  expect((await herald.http.get('/profiles/ada').set(ws.auth).expect(200)).body.profile.expo.tokens).toEqual([live]);
+  // A receipt not ready yet: the ticket waits for a later sweep.
+  expect((await status(cy)).status).toBe('SENT');
+  expect(await herald.db.query('SELECT message_id FROM push_receipt_tickets WHERE workspace_id = $1', [ws.id])).toEqual([{ message_id: cy }]);
+  expo.pendingReceipts.delete(later);
+  await waitUntil(async () => {
+    await sweep.sweep();
+    return (await status(cy)).status === 'DELIVERED';
+  }, { timeoutMs: 20_000, intervalMs: 200, what: 'the late receipt read' });
+  expect(await herald.db.query('SELECT 1 FROM push_receipt_tickets WHERE workspace_id = $1', [ws.id])).toEqual([]);
+  for (const r of expo.receiptRequests()) expect(r.headers.authorization).toBe(`Bearer ${EXPO_TOKEN}`);
+  expect(expo.receiptRequests().length).toBeGreaterThanOrEqual(2);
 });

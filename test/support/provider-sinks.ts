@@ -349,9 +349,27 @@ export async function startApnsSink(opts: { teamId: string; keyId: string; publi
  * or `{ status: 'error', message, details: { error: 'DeviceNotRegistered' } }`; request errors
  * `{ errors: [{ code, message }] }`.
  */
-export async function startExpoSink(opts: { accessToken?: string } = {}): Promise<RecipientSink> {
+export async function startExpoSink(opts: { accessToken?: string } = {}): Promise<RecipientSink & ExpoReceipts> {
   const refused = new Set<string>();
+  const tickets = new Map<string, string>();
+  const receiptErrors = new Map<string, string>();
+  const pendingReceipts = new Set<string>();
   const s = await serve((r) => {
+    if (r.method === 'POST' && r.path === '/--/api/v2/push/getReceipts') {
+      if (opts.accessToken && r.headers.authorization !== `Bearer ${opts.accessToken}`) return { status: 401, body: { errors: [{ code: 'UNAUTHORIZED', message: 'The bearer token is invalid' }] } };
+      const ids = isJson(r) && isObject(r.body) && Array.isArray(r.body.ids) ? (r.body.ids as unknown[]) : null;
+      if (!ids || ids.length > 1000 || ids.some((id) => typeof id !== 'string')) return { status: 400, body: { errors: [{ code: 'VALIDATION_ERROR', message: '"ids" must be an array of at most 1000 strings' }] } };
+      const data: Record<string, unknown> = {};
+      for (const id of ids as string[]) {
+        const token = tickets.get(id);
+        if (token === undefined || pendingReceipts.has(token)) continue; // unknown, or not ready yet: absent
+        const error = receiptErrors.get(token);
+        data[id] = error
+          ? { status: 'error', message: `The recipient "${token}" could not be reached (${error})`, details: { error } }
+          : { status: 'ok' };
+      }
+      return () => ({ status: 200, body: { data } });
+    }
     if (r.method !== 'POST' || r.path !== '/--/api/v2/push/send') return { status: 404, body: { errors: [{ code: 'NOT_FOUND', message: 'Not found' }] } };
     if (opts.accessToken && r.headers.authorization !== `Bearer ${opts.accessToken}`)
       return { status: 401, body: { errors: [{ code: 'UNAUTHORIZED', message: 'The bearer token is invalid; check the access token you provided with the request.' }] } };
@@ -366,12 +384,35 @@ export async function startExpoSink(opts: { accessToken?: string } = {}): Promis
         data: messages.map((m) =>
           refused.has(m.to) || !/^Expo(nent)?PushToken\[[^\]]+\]$/.test(m.to)
             ? { status: 'error', message: `"${m.to}" is not a registered push notification recipient`, details: { error: 'DeviceNotRegistered', expoPushToken: m.to } }
-            : { status: 'ok', id: randomUUID() },
+            : { status: 'ok', id: ticket(m.to) },
         ),
       },
     });
   });
-  return { ...s, url: s.base, refuse: (t) => void refused.add(t) };
+  const ticket = (token: string) => {
+    const id = randomUUID();
+    tickets.set(id, token);
+    return id;
+  };
+  return Object.assign(s, {
+    url: s.base,
+    refuse: (t: string) => void refused.add(t),
+    receiptError: (token: string, error: string) => void receiptErrors.set(token, error),
+    pendingReceipts,
+    receiptRequests: () => s.requests.filter((q) => q.path === '/--/api/v2/push/getReceipts'),
+  });
+}
+
+/**
+ * Expo's receipts (POST /--/api/v2/push/getReceipts `{ ids }`): `{ data: { <id>: { status: 'ok' } |
+ * { status: 'error', message, details: { error } } } }`, ids without a receipt yet left out.
+ */
+interface ExpoReceipts {
+  /** The receipts of this token's tickets report this error (DeviceNotRegistered, MessageTooBig…). */
+  receiptError(token: string, error: string): void;
+  /** Tokens whose receipts are not ready yet (absent from the answer). */
+  pendingReceipts: Set<string>;
+  receiptRequests(): SinkRequest[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clip, httpStatusKind, ProviderAdapter, ProviderError, ProviderReceipt, ProviderSend, requestFailure, parseJsonObject } from '../provider.types';
+import { clip, httpStatusKind, ProviderAdapter, ProviderError, ProviderReceipt, ProviderSend, ReceiptsRequest, requestFailure, parseJsonObject, TicketReceipt } from '../provider.types';
 import { noTokens, PushOutcome, pushTokens } from './push-tokens';
 
 const config = z
@@ -14,7 +14,9 @@ const config = z
 /**
  * Expo push service (POST /--/api/v2/push/send): every Expo token of the recipient in one
  * request, answered with one ticket per message, in order. There is no idempotency key: the
- * commit point comes before the request. Receipts (the later /getReceipts) are not polled.
+ * commit point comes before the request. Each accepted ticket is kept; the maintenance sweep
+ * reads its receipt (POST /--/api/v2/push/getReceipts) once it is HERALD_PUSH_RECEIPT_DELAY old
+ * (PushReceiptsService).
  */
 export const expoAdapter: ProviderAdapter = {
   name: 'expo',
@@ -71,6 +73,35 @@ export const expoAdapter: ProviderAdapter = {
       const text = tokens.reduce((m, tok) => m.split(tok).join('[token]'), String(t?.message ?? ''));
       if (!worst || (worst.kind === 'retryable' && kind === 'provider')) worst = new ProviderError(`expo: ${error}: ${clip(text, 200)}`, kind, { status: 200, response: clip(res.body) });
     }
-    return worst ? outcome.stop(worst) : outcome.finish();
+    const receipt = worst ? outcome.stop(worst) : outcome.finish();
+    return { ...receipt, receiptTickets: outcome.tickets() };
+  },
+
+  /**
+   * POST /--/api/v2/push/getReceipts `{ ids }` (at most 1000): `{ data: { <id>: { status: 'ok' } |
+   * { status: 'error', message, details: { error } } } }`; an id without a receipt yet is absent.
+   */
+  async readReceipts(req: ReceiptsRequest): Promise<Map<string, TicketReceipt>> {
+    const c = config.parse(req.config);
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': 'Herald/1' };
+    if (c.access_token) headers.Authorization = `Bearer ${c.access_token}`;
+    let res;
+    try {
+      res = await req.fetch(`${c.api_base_url.replace(/\/$/, '')}/--/api/v2/push/getReceipts`, { method: 'POST', body: JSON.stringify({ ids: req.ticketIds.slice(0, 1000) }), headers, timeoutMs: 30_000, maxRedirects: 0 });
+    } catch (err) {
+      throw requestFailure('expo', err);
+    }
+    const json = parseJsonObject(res.body);
+    const data = json?.data;
+    if (res.status !== 200 || !data || typeof data !== 'object' || Array.isArray(data)) {
+      throw new ProviderError(`expo receipts: HTTP ${res.status}: ${clip(res.body, 200)}`, httpStatusKind(res.status), { status: res.status });
+    }
+    const receipts = new Map<string, TicketReceipt>();
+    for (const id of req.ticketIds) {
+      const r = (data as Record<string, { status?: string; message?: string; details?: { error?: string } } | undefined>)[id];
+      if (r?.status === 'ok') receipts.set(id, { ok: true });
+      else if (r?.status === 'error') receipts.set(id, { ok: false, error: String(r.details?.error ?? 'error'), message: clip(String(r.message ?? ''), 200) });
+    }
+    return receipts;
   },
 };

@@ -32,6 +32,11 @@ export class PushOutcome {
     this.unregistered.push(token);
   }
 
+  /** The accepted tokens' tickets (those the provider gave an id). */
+  tickets(): Array<{ id: string; token: string }> {
+    return this.accepted.flatMap((a) => (a.id ? [{ id: a.id, token: a.token }] : []));
+  }
+
   /** A failure not about one token: thrown if nothing was accepted yet, else the receipt of what was. */
   stop(err: ProviderError): ProviderReceipt {
     if (!this.accepted.length) {
