@@ -259,6 +259,37 @@ it("a receipt that beats the provider's answer is kept and applied with the acce
   expect(await herald.db.query('SELECT 1 FROM pending_receipts WHERE workspace_id = $1', [ws.id])).toEqual([]);
 });
 
+it('status callbacks racing the acceptance (before, during, after it is recorded) each mark DELIVERED exactly once', async () => {
+  const ws = await setup({}, null);
+  const path = `/receipts/twilio/${ws.id}/twilio-a`;
+  const callbacks: Array<Promise<number>> = [];
+  twilioA.onAccept((form, sid) => {
+    const params = { MessageSid: sid, MessageStatus: 'delivered', AccountSid: SID_A, To: form.To };
+    const signature = getExpectedTwilioSignature(TOKEN_A, `${PUBLIC_URL}${path}`, params);
+    // Spread over the window in which Herald records the acceptance: from before the 201 leaves to well after.
+    const delayMs = callbacks.length % 4 === 0 ? 0 : (callbacks.length * 7) % 40;
+    callbacks.push(new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(async () =>
+      (await herald.rawHttp.post(path).set('Content-Type', 'application/x-www-form-urlencoded').set('X-Twilio-Signature', signature).send(new URLSearchParams(params).toString())).status));
+  });
+  try {
+    const ids = await Promise.all(Array.from({ length: 24 }, (_, i) => sendSms(ws.auth, { phone_number: `+1415555${String(2000 + i)}` })));
+    await waitUntil(async () => callbacks.length === ids.length, { what: 'a callback per accepted message' });
+    expect(await Promise.all(callbacks)).toEqual(Array(ids.length).fill(204));
+    for (const id of ids) {
+      const m = await waitUntil(async () => {
+        const r = (await herald.http.get(`/messages/${id}`).set(ws.auth)).body;
+        return r.status === 'DELIVERED' ? r : undefined;
+      }, { what: `message ${id} DELIVERED` });
+      expect(m.status).toBe('DELIVERED');
+      const items = (await herald.http.get(`/messages/${id}/history`).set(ws.auth)).body.items as Array<{ status: string }>;
+      expect(items.map((i) => i.status).sort()).toEqual(['DELIVERED', 'ENQUEUED', 'SENT']);
+    }
+    expect(await herald.db.query('SELECT 1 FROM pending_receipts WHERE workspace_id = $1', [ws.id])).toEqual([]);
+  } finally {
+    twilioA.onAccept(undefined);
+  }
+});
+
 it('a test send reaches the provider and reports what it answered', async () => {
   const ws = await setup();
   const ok = (await herald.http.post('/providers/twilio-a/test').set(ws.auth).send({ to: { phone_number: '+14155550110' }, text: 'ping' }).expect(200)).body;

@@ -76,6 +76,7 @@ export async function startTwilioSink(opts: { accountSid: string; authToken: str
   const requests: SinkRequest[] = [];
   const refused = new Set<string>();
   const sids: string[] = [];
+  const hooks: { onAccept?: (form: Record<string, string>, sid: string) => void } = {};
   const error = (status: number, code: number, message: string): Answer => ({
     status,
     body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
@@ -96,9 +97,12 @@ export async function startTwilioSink(opts: { accountSid: string; authToken: str
     const failure = p.failures.shift();
     p.gate(() => {
       if (failure) return send(res, failure);
+      const sid = sids.shift() ?? `SM${randomBytes(16).toString('hex')}`;
+      // Twilio may post the status callback before its own answer reaches the sender.
+      hooks.onAccept?.(form, sid);
       send(res, {
         status: 201,
-        body: { sid: sids.shift() ?? `SM${randomBytes(16).toString('hex')}`, account_sid: opts.accountSid, to: form.To, from: form.From ?? null, body: form.Body, status: 'queued', num_segments: '1', error_code: null, error_message: null, api_version: '2010-04-01' },
+        body: { sid, account_sid: opts.accountSid, to: form.To, from: form.From ?? null, body: form.Body, status: 'queued', num_segments: '1', error_code: null, error_message: null, api_version: '2010-04-01' },
       });
     });
   });
@@ -109,6 +113,10 @@ export async function startTwilioSink(opts: { accountSid: string; authToken: str
     hold: p.hold,
     /** The sids the next accepted messages get (random ones after them). */
     nextSids: sids,
+    /** Called for each accepted message right before the 201 is sent (a status callback can start here). */
+    onAccept(hook: ((form: Record<string, string>, sid: string) => void) | undefined) {
+      hooks.onAccept = hook;
+    },
     /** Answer 400 (code 21211) for this number, as Twilio does for a number it cannot send to. */
     refuse: (number: string) => refused.add(number),
     tooManyRequests: (n: number) => p.failNext(n, 429, { code: 20429, message: 'Too Many Requests', status: 429 }, { 'Retry-After': '1' }),
