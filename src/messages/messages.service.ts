@@ -43,7 +43,10 @@ export interface MessageRow {
 export interface MessageOutput {
   channel: string;
   channel_id: string;
-  content: { subject?: string | null; html?: string | null; text?: string | null; headers?: Record<string, string> | null; title?: string | null; body?: string | null; action_url?: string | null };
+  content: {
+    subject?: string | null; html?: string | null; text?: string | null; headers?: Record<string, string> | null;
+    title?: string | null; body?: string | null; action_url?: string | null; data?: JsonObject | null; blocks?: unknown[] | null;
+  };
   status: string;
   error: string | null;
 }
@@ -176,7 +179,13 @@ export class MessagesService {
           ? { subject: str(c.subject), html: str(c.html), text: str(c.text), headers: isPlainObject(c.headers) ? (c.headers as Record<string, string>) : null }
           : channel === 'inbox'
             ? { title: str(c.title), body: str(c.body), action_url: str(c.action_url) }
-            : { body: JSON.stringify(c) };
+            : channel === 'sms'
+              ? { text: str(c.text) }
+              : channel === 'push'
+                ? { title: str(c.title), body: str(c.body), data: isPlainObject(c.data) ? (c.data as JsonObject) : null }
+                : channel === 'chat'
+                  ? { text: str(c.text), blocks: Array.isArray(c.blocks) ? c.blocks : null }
+                  : { body: JSON.stringify(c) };
       const attempt = byChannel.get(channel);
       return [{ channel, channel_id: channel, content, status: attempt?.state ?? 'not attempted', error: attempt?.error ?? null }];
     });

@@ -59,7 +59,7 @@ export function MessagesPage({ query }) {
 export function MessagePage({ id }) {
   const msg = useLoad(async () => {
     const [m, history] = await Promise.all([get(`/messages/${enc(id)}`), get(`/messages/${enc(id)}/history`)]);
-    return { ...m, history: history.items };
+    return { ...m, history: history.items, attempts: history.attempts ?? [] };
   }, [id], { pollMs: 2000, poll: (m) => !FINAL.includes(m.status) });
   const [cancel, setCancel] = useState(null);
   const m = msg.data;
@@ -107,6 +107,7 @@ export function MessagePage({ id }) {
             </li>`)}
           </ol>
         </section>
+        ${m.attempts.length > 0 && html`<${ProviderAttempts} attempts=${m.attempts} />`}
         <section class="card">
           <h2>Details</h2>
           <dl class="kv">
@@ -127,6 +128,24 @@ export function MessagePage({ id }) {
   </div>`;
 }
 
+/** Every request to a configured provider, in order (failovers included): what each answered. */
+function ProviderAttempts({ attempts }) {
+  return html`<section class="card" aria-label="Provider attempts">
+    <h2>Provider attempts</h2>
+    <table aria-label="Provider attempts">
+      <thead><tr><th scope="col">Provider</th><th scope="col">Outcome</th><th scope="col">Answer</th><th scope="col">Sent</th></tr></thead>
+      <tbody>
+        ${attempts.map((a, i) => html`<tr data-attempt=${i} data-attempt-provider=${a.provider_id} data-attempt-state=${a.state}>
+          <td><a href=${href(['providers'])}>${a.provider_id}</a><div class="hint">${a.provider} · ${a.channel}</div></td>
+          <td data-col="state"><${Badge} status=${a.state} />${a.status_code !== null && html` <span class="mono" data-col="status-code">${a.status_code}</span>`}</td>
+          <td data-col="answer">${a.error && html`<div class="step-error">${a.error}</div>`}${a.response && html`<details><summary>Response</summary><pre class="json">${a.response}</pre></details>`}${a.provider_message_id && html`<div class="mono hint">${a.provider_message_id}</div>`}</td>
+          <td>${a.sent_at ? html`<${Time} value=${a.sent_at} />` : html`<span class="muted">not sent</span>`}</td>
+        </tr>`)}
+      </tbody>
+    </table>
+  </section>`;
+}
+
 /** What Herald rendered and sent, per channel (GET /messages/{id}/output), not today's template re-rendered. */
 function MessagePreview({ message }) {
   const output = useLoad(() => get(`/messages/${enc(message.id)}/output`), [message.id, message.status]);
@@ -145,6 +164,11 @@ function MessagePreview({ message }) {
         ${r.channel === 'inbox' && html`<p><strong data-output="title">${r.content.title ?? ''}</strong></p><p data-output="body">${r.content.body ?? ''}</p>
           ${r.content.action_url && html`<p class="hint">Action: ${r.content.action_url}</p>`}`}
         ${r.channel === 'webhook' && html`<pre class="json" data-output="body">${r.content.body}</pre>`}
+        ${r.channel === 'sms' && html`<p class="sms-bubble" data-output="text">${r.content.text ?? ''}</p>`}
+        ${r.channel === 'push' && html`<p><strong data-output="title">${r.content.title ?? ''}</strong></p><p data-output="body">${r.content.body ?? ''}</p>
+          ${r.content.data && Object.keys(r.content.data).length > 0 && html`<details><summary>Data</summary><${Json} value=${r.content.data} /></details>`}`}
+        ${r.channel === 'chat' && html`<p data-output="text">${r.content.text ?? ''}</p>
+          ${r.content.blocks && html`<details><summary>Blocks</summary><${Json} value=${r.content.blocks} /></details>`}`}
       </div>
     </section>`)}
   </section>`;

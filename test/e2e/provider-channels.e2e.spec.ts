@@ -67,6 +67,10 @@ it('push through FCM: one message per token, data as strings; an unregistered to
   ]);
   expect((await herald.http.get('/profiles/ada').set(ws.auth).expect(200)).body.profile.firebaseToken).toEqual(['tok-live']);
   expect(await attempts(ws.auth, id)).toEqual([expect.objectContaining({ provider: 'fcm', state: 'accepted' })]);
+  // What was sent, as rendered; the device tokens are not part of it.
+  const output = (await herald.http.get(`/messages/${id}/output`).set(ws.auth).expect(200)).body.results;
+  expect(output).toEqual([expect.objectContaining({ channel: 'push', content: { title: 'Order 42', body: 'On its way, Ada', data: { order: '42' } } })]);
+  expect(JSON.stringify(output)).not.toContain('tok-live');
 
   // Only an unregistered token: the recipient is refused, nothing to fail over to, the token goes.
   await herald.http.put('/profiles/bob').set(ws.auth).send({ profile: { firebaseToken: 'unregistered-bob' } }).expect(200);

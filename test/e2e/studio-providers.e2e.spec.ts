@@ -152,4 +152,35 @@ describe('Studio providers', () => {
     await page.locator('[data-preview="sms-count"][data-segments="2"]').waitFor();
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it("a message's page shows every provider attempt (the failed one and the failover) and the SMS as sent", async () => {
+    const herald = harness.herald;
+    const ws = await herald.newWorkspace();
+    const twilio = (id: string, priority: number) => herald.http.put(`/providers/${id}`).set(ws.auth).send({
+      channel: 'sms', provider: 'twilio', priority, max_attempts: 1, config: { account_sid: SID, auth_token: TOKEN, from: '+15005550006', api_base_url: sink.url },
+    }).expect(200);
+    await twilio('first', 1);
+    await twilio('second', 2);
+    await herald.http.put('/notifications/code').set(ws.auth).send({ name: 'Code', channels: { sms: { text: 'Your code is {{ data.code }}' } } }).expect(200);
+    sink.failNext(1, 503, { code: 20500, message: 'Internal Server Error', status: 503 });
+    const id = (await herald.http.post('/send').set(ws.auth).send({ message: { to: { phone_number: '+14155550177' }, template: 'code', data: { code: '2468' } } }).expect(202)).body.requestId;
+    await waitUntil(async () => (await herald.http.get(`/messages/${id}`).set(ws.auth)).body.status === 'SENT', { what: 'the SMS sent through the second provider' });
+
+    const { page, errors } = await signIn(ws.key);
+    await go(page, `#/messages/${encodeURIComponent(id)}`);
+    const attempts = page.locator('section[aria-label="Provider attempts"] tr[data-attempt]');
+    await attempts.nth(1).waitFor();
+    expect(await attempts.count()).toBe(2);
+    const [failed, accepted] = [attempts.nth(0), attempts.nth(1)];
+    expect(await failed.getAttribute('data-attempt-provider')).toBe('first');
+    expect(await failed.getAttribute('data-attempt-state')).toBe('failed');
+    expect(await failed.locator('[data-col=status-code]').innerText()).toBe('503');
+    expect(await failed.locator('[data-col=answer]').innerText()).toMatch(/503/);
+    expect(await accepted.getAttribute('data-attempt-provider')).toBe('second');
+    expect(await accepted.getAttribute('data-attempt-state')).toBe('accepted');
+    expect(await accepted.locator('[data-col=answer]').innerText()).toMatch(/SM[0-9a-f]{32}/);
+    await page.locator('[data-channel=sms] [data-output=text]').filter({ hasText: 'Your code is 2468' }).waitFor();
+    await shot(page, 'message-provider-attempts');
+    expect(errors).toEqual([]);
+  }, 120_000);
 });

@@ -1961,10 +1961,14 @@ export interface components {
             results: {
                 channel: string;
                 channel_id: string;
-                /** @description email: subject, html, text, headers; inbox: title, body, action_url; others: body (the JSON sent) */
+                /** @description email: subject, html, text, headers; inbox: title, body, action_url; sms: text; push: title, body, data (device tokens left out); chat: text, blocks; webhook: body (the JSON sent) */
                 content: {
                     action_url?: string | null;
+                    blocks?: unknown[] | null;
                     body?: string | null;
+                    data?: {
+                        [key: string]: unknown;
+                    } | null;
                     headers?: {
                         [key: string]: string;
                     } | null;
