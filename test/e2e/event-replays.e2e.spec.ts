@@ -63,7 +63,11 @@ describe('bulk event replay', () => {
     // Each replayed event started exactly one run (none twice, none of the later ones).
     expect(await runCount(ws.id, 'replay/track/Signed Up')).toBe(130);
     await waitUntil(async () => (await herald.http.get('/profiles/u129').set(ws.auth)).body?.profile?.replayed === true, { what: 'a replayed run ran' });
-    const workflow = await herald.temporal.client.workflow.getHandle(done.workflow_id).describe();
+    // The row is COMPLETED by the workflow's last activity; the workflow closes right after it.
+    const workflow = await waitUntil(async () => {
+      const d = await herald.temporal.client.workflow.getHandle(done.workflow_id).describe();
+      return d.status.name === 'RUNNING' ? undefined : d;
+    }, { what: 'the replay workflow closed' });
     expect(workflow.status.name).toBe('COMPLETED');
     expect(workflow.type).toBe('eventReplayWorkflow');
 
