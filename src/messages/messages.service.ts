@@ -53,6 +53,24 @@ export interface MessageOutput {
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
+/** A channel's stored content in the output's shape (push without its device tokens). */
+function outputContent(channel: string, c: JsonObject): MessageOutput['content'] {
+  switch (channel) {
+    case 'email':
+      return { subject: str(c.subject), html: str(c.html), text: str(c.text), headers: isPlainObject(c.headers) ? (c.headers as Record<string, string>) : null };
+    case 'inbox':
+      return { title: str(c.title), body: str(c.body), action_url: str(c.action_url) };
+    case 'sms':
+      return { text: str(c.text) };
+    case 'push':
+      return { title: str(c.title), body: str(c.body), data: isPlainObject(c.data) ? (c.data as JsonObject) : null };
+    case 'chat':
+      return { text: str(c.text), blocks: Array.isArray(c.blocks) ? c.blocks : null };
+    default:
+      return { body: JSON.stringify(c) };
+  }
+}
+
 export interface NewMessage {
   workspaceId: string;
   messageId: string;
@@ -174,18 +192,7 @@ export class MessagesService {
     const results = (row.channels ?? []).flatMap((channel): MessageOutput[] => {
       const c = rendered[channel];
       if (!isPlainObject(c)) return [];
-      const content: MessageOutput['content'] =
-        channel === 'email'
-          ? { subject: str(c.subject), html: str(c.html), text: str(c.text), headers: isPlainObject(c.headers) ? (c.headers as Record<string, string>) : null }
-          : channel === 'inbox'
-            ? { title: str(c.title), body: str(c.body), action_url: str(c.action_url) }
-            : channel === 'sms'
-              ? { text: str(c.text) }
-              : channel === 'push'
-                ? { title: str(c.title), body: str(c.body), data: isPlainObject(c.data) ? (c.data as JsonObject) : null }
-                : channel === 'chat'
-                  ? { text: str(c.text), blocks: Array.isArray(c.blocks) ? c.blocks : null }
-                  : { body: JSON.stringify(c) };
+      const content = outputContent(channel, c);
       const attempt = byChannel.get(channel);
       return [{ channel, channel_id: channel, content, status: attempt?.state ?? 'not attempted', error: attempt?.error ?? null }];
     });

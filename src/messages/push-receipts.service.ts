@@ -43,9 +43,7 @@ export class PushReceiptsService {
     )) as Ticket[];
     let read = 0;
     let removed = 0;
-    const byProvider = new Map<string, Ticket[]>();
-    for (const t of tickets) byProvider.set(`${t.workspace_id}\u0000${t.provider_id}`, [...(byProvider.get(`${t.workspace_id}\u0000${t.provider_id}`) ?? []), t]);
-    for (const group of byProvider.values()) {
+    for (const group of groupBy(tickets, (t) => `${t.workspace_id}\u0000${t.provider_id}`).values()) {
       const { workspace_id: workspaceId, provider_id: providerId } = group[0];
       const p = await this.providers.forSend(workspaceId, providerId);
       if (!p?.adapter?.readReceipts) {
@@ -76,10 +74,8 @@ export class PushReceiptsService {
 
   /** Statuses per message (any ticket through: DELIVERED; every read one failed: UNDELIVERABLE), dead tokens off profiles. */
   private async apply(workspaceId: string, providerId: string, provider: string, tickets: Ticket[], receipts: Map<string, TicketReceipt>): Promise<number> {
-    const byMessage = new Map<string, Ticket[]>();
-    for (const t of tickets) if (receipts.has(t.ticket_id)) byMessage.set(t.message_id, [...(byMessage.get(t.message_id) ?? []), t]);
     let removed = 0;
-    for (const [messageId, mine] of byMessage) {
+    for (const [messageId, mine] of groupBy(tickets.filter((t) => receipts.has(t.ticket_id)), (t) => t.message_id)) {
       const outcomes = mine.map((t) => ({ t, r: receipts.get(t.ticket_id)! }));
       const detail = { provider, provider_id: providerId, receipt: true, tickets: mine.length };
       const failed = outcomes.flatMap(({ t, r }) => (r.ok ? [] : [{ t, error: r.error, message: r.message.split(t.token).join('[token]') }]));
@@ -105,4 +101,15 @@ export class PushReceiptsService {
       [tickets[0].workspace_id, tickets[0].provider_id, tickets.map((t) => t.ticket_id)],
     );
   }
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }
